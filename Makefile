@@ -1,0 +1,50 @@
+# reproml: `make setup` once, then `make run`, `make test`, `make lint`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+
+.PHONY: setup lint test test-quick bench lock clean help
+
+help:
+	@echo "make setup       create .venv (Python 3.12) with the pinned stack and dev tools"
+	@echo "make lint        ruff, mypy on pachlite, import-linter layer contracts"
+	@echo "make test        the whole test suite (what CI runs)"
+	@echo "make test-quick  the suite without the slow end-to-end and crash tests"
+	@echo "make bench       the benchmarks in bench/ at their default sizes"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@py=$$(scripts/find-python312) || exit 1; \
+	  [ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null || { rm -rf $(VENV); "$$py" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[ml,dev]'
+	$(PY) -m pip check
+	@touch $@
+
+lint: setup
+	$(BIN)/ruff check pachlite tests bench
+	$(BIN)/ruff format --check pachlite tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: setup
+	$(BIN)/pytest -q
+
+test-quick: setup
+	$(BIN)/pytest -q -m "not slow" -x
+
+bench: setup
+	$(PY) bench/ingest.py
+	$(PY) bench/provenance.py
+
+# Re-resolve the full pin set from the direct pins in pyproject.toml.
+lock:
+	@py=$$(scripts/find-python312) || exit 1; rm -rf /tmp/reproml-lock; "$$py" -m venv /tmp/reproml-lock
+	/tmp/reproml-lock/bin/pip install --quiet '.[ml,dev]'
+	{ echo '# Full pin set for `make setup` (pip install -c constraints.txt); regenerate with `make lock`.'; \
+	  /tmp/reproml-lock/bin/pip freeze --exclude-editable | grep -v '^reproml'; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

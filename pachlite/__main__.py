@@ -1,0 +1,3 @@
+from pachlite.cli.main import main
+
+main()

@@ -1,0 +1,41 @@
+"""The one place that maps errors to exit codes (documented in `pachlite --help`)."""
+
+from __future__ import annotations
+
+from pachlite.errors import (
+    AlreadyExists,
+    Conflict,
+    FetchFailed,
+    InvalidArgument,
+    NotFound,
+    PachliteError,
+    StoreCorrupt,
+    Timeout,
+)
+
+# Most specific first.
+EXIT_CODES: list[tuple[type[PachliteError], int]] = [
+    (InvalidArgument, 2),
+    (NotFound, 3),
+    (AlreadyExists, 4),
+    (Conflict, 5),
+    (Timeout, 6),
+    (FetchFailed, 7),
+    (StoreCorrupt, 8),
+    (PachliteError, 1),
+]
+INTERRUPTED = 130
+INTERNAL_ERROR = 70
+
+EXIT_CODE_HELP = (
+    "Exit codes: 0 ok, 1 error, 2 invalid input, 3 not found, 4 already exists, "
+    "5 conflicts with the current state, 6 timed out, 7 could not fetch a source, "
+    "8 store corrupt (run fsck), 70 internal error (rerun with -v), 130 interrupted."
+)
+
+
+def exit_code_for(error: PachliteError) -> int:
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return 1  # pragma: no cover - PachliteError is last in the table

@@ -1,0 +1,184 @@
+"""`put|get|list|glob|diff|inspect|delete|copy file`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from pachlite.cli import output, progress
+from pachlite.cli.output import OUTPUT_OPTION
+from pachlite.cli.verbs import client_from, copy, delete, diff, get, glob, inspect, list_, put
+from pachlite.model import FileInfo
+from pachlite.pfs.ingest import is_url
+
+
+@put.command("file")
+@click.argument("target", metavar="REPO@BRANCH[:PATH]")
+@click.option(
+    "-f",
+    "--file",
+    "source",
+    default="-",
+    show_default=True,
+    help="Local file, directory (with -r), http(s) URL, or - for stdin.",
+)
+@click.option("-r", "--recursive", is_flag=True, help="Put a directory and everything in it.")
+@click.option("-a", "--append", is_flag=True, help="Append to the file instead of overwriting.")
+@click.option("-m", "--message", default="", help="Description of the commit this put makes.")
+@click.pass_context
+def put_file(
+    ctx: click.Context, target: str, source: str, recursive: bool, append: bool, message: str
+) -> None:
+    """Put data into a branch (new commit) or an open commit.
+
+    PATH defaults to /<name of the source>; a PATH ending in '/' puts into that directory.
+    Without an open commit on the branch, the put makes and finishes its own commit.
+    """
+    client = client_from(ctx)
+    if source == "-":
+        if ":" not in target or target.endswith(":"):
+            raise click.UsageError("reading stdin needs a target path: REPO@BRANCH:/path")
+        with progress.transfer("stdin", None) as advance:
+            client.put_file(
+                target, sys.stdin.buffer, append=append, message=message, progress=advance
+            )
+        return
+    if is_url(source):
+        total = None
+    elif os.path.isdir(source) and recursive:
+        total = sum(item.size for item in client.plan_put(source, target))
+    elif os.path.exists(source):
+        total = os.path.getsize(source)
+    else:
+        raise click.BadParameter(f"{source} does not exist", param_hint="-f")
+    with progress.transfer(os.path.basename(source.rstrip("/")) or source, total) as advance:
+        client.put_file(
+            target,
+            source,
+            append=append,
+            recursive=recursive,
+            message=message,
+            progress=advance,
+        )
+
+
+@get.command("file")
+@click.argument("target", metavar="REPO@REF:PATH")
+@click.option("-o", "--output", "local", help="Write to this local path instead of stdout.")
+@click.option("-r", "--recursive", is_flag=True, help="Get a directory (needs -o).")
+@click.pass_context
+def get_file(ctx: click.Context, target: str, local: str | None, recursive: bool) -> None:
+    """Print a file, or write it (or a whole directory) to disk. Content is hash-checked."""
+    client = client_from(ctx)
+    if local is None:
+        if recursive:
+            raise click.UsageError("-r writes a directory and needs -o LOCAL_DIR")
+        out = sys.stdout.buffer
+        for chunk in client.iter_file(target):
+            out.write(chunk)
+        out.flush()
+        return
+    info = client.inspect_file(target)
+    with progress.transfer(os.path.basename(local), info.size_bytes) as advance:
+        client.get_file_to(target, local, recursive=recursive, progress=advance)
+
+
+def _file_rows(files: list[FileInfo]) -> list[list[str]]:
+    return [[f.commit, f.path, f.type.value, output.size(f.size_bytes)] for f in files]
+
+
+def _show_files(files: list[FileInfo], fmt: str) -> None:
+    if fmt == "json":
+        output.emit_json(files)
+        return
+    output.table(["COMMIT", "PATH", "TYPE", "SIZE"], _file_rows(files))
+
+
+@list_.command("file")
+@click.argument("target", metavar="REPO@REF[:PATH]")
+@OUTPUT_OPTION
+@click.pass_context
+def list_file(ctx: click.Context, target: str, fmt: str) -> None:
+    """List a directory's entries (or the file itself)."""
+    _show_files(client_from(ctx).list_file(target), fmt)
+
+
+@glob.command("file")
+@click.argument("target", metavar="REPO@REF:PATTERN")
+@OUTPUT_OPTION
+@click.pass_context
+def glob_file(ctx: click.Context, target: str, fmt: str) -> None:
+    """List files and directories matching a glob (* stays in a directory, ** crosses)."""
+    _show_files(client_from(ctx).glob_file(target), fmt)
+
+
+@inspect.command("file")
+@click.argument("target", metavar="REPO@REF:PATH")
+@OUTPUT_OPTION
+@click.pass_context
+def inspect_file(ctx: click.Context, target: str, fmt: str) -> None:
+    """Show a file's type, size and content hash."""
+    info = client_from(ctx).inspect_file(target)
+    if fmt == "json":
+        output.emit_json(info, single=True)
+        return
+    output.fields(
+        [
+            ("Path", info.path),
+            ("Commit", f"{info.repo}@{info.commit}"),
+            ("Type", info.type.value),
+            ("Size", output.size(info.size_bytes)),
+            ("Hash", info.hash),
+        ]
+    )
+
+
+@diff.command("file")
+@click.argument("new", metavar="NEW-REPO@REF[:PATH]")
+@click.argument("old", required=False, metavar="[OLD-REPO@REF[:PATH]]")
+@click.option("--name-only", is_flag=True, help="Only the changed paths.")
+@OUTPUT_OPTION
+@click.pass_context
+def diff_file(ctx: click.Context, new: str, old: str | None, name_only: bool, fmt: str) -> None:
+    """Changed files between two commits (default: NEW and its parent)."""
+    diffs = client_from(ctx).diff_file(new, old)
+    if fmt == "json":
+        output.emit_json(diffs)
+        return
+    if name_only:
+        for d in diffs:
+            click.echo(d.path)
+        return
+    output.table(
+        ["CHANGE", "PATH", "OLD SIZE", "NEW SIZE"],
+        [
+            [
+                d.kind.value,
+                d.path,
+                output.size(d.old.size_bytes) if d.old else "-",
+                output.size(d.new.size_bytes) if d.new else "-",
+            ]
+            for d in diffs
+        ],
+    )
+
+
+@delete.command("file")
+@click.argument("target", metavar="REPO@BRANCH:PATH")
+@click.option("-r", "--recursive", is_flag=True, help="Delete a directory with its content.")
+@click.pass_context
+def delete_file(ctx: click.Context, target: str, recursive: bool) -> None:
+    """Delete a file or directory (in a new commit, or in the open one)."""
+    client_from(ctx).delete_file(target, recursive=recursive)
+
+
+@copy.command("file")
+@click.argument("source", metavar="SRC-REPO@REF:PATH")
+@click.argument("target", metavar="DST-REPO@BRANCH:PATH")
+@click.option("-a", "--append", is_flag=True, help="Append to the destination file.")
+@click.pass_context
+def copy_file(ctx: click.Context, source: str, target: str, append: bool) -> None:
+    """Copy a file or directory; the data is shared, not duplicated."""
+    client_from(ctx).copy_file(source, target, append=append)

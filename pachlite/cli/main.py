@@ -1,0 +1,103 @@
+"""`pachlite`: pachctl's commands on a local store. Errors are one line; -v adds the traceback."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from pachlite import __version__
+from pachlite.cli import branch, commit, file, output, repo  # noqa: F401  (register nouns)
+from pachlite.cli.errors import EXIT_CODE_HELP, INTERNAL_ERROR, INTERRUPTED, exit_code_for
+from pachlite.cli.output import OUTPUT_OPTION
+from pachlite.cli.verbs import VERBS, client_from
+from pachlite.errors import PachliteError
+from pachlite.pfs.store import DEFAULT_ROOT, ROOT_ENV
+
+
+@click.group(epilog=EXIT_CODE_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    envvar=ROOT_ENV,
+    type=click.Path(file_okay=False),
+    help=f"Data root (default: ${ROOT_ENV}, else ./{DEFAULT_ROOT}).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(__version__, prog_name="pachlite")
+def cli(root: str | None, verbose: bool) -> None:
+    """pachlite: Pachyderm's versioned data and provenance on one machine.
+
+    References use pachctl's grammar: REPO@BRANCH, REPO@COMMIT-ID, REPO@BRANCH^N,
+    REPO@BRANCH.N, and REPO@REF:/path for files.
+    """
+
+
+for verb in VERBS:
+    cli.add_command(verb)
+
+
+@cli.command()
+@OUTPUT_OPTION
+@click.pass_context
+def fsck(ctx: click.Context, fmt: str) -> None:
+    """Verify every object's hash and every metadata reference."""
+    report = client_from(ctx).fsck()
+    if fmt == "json":
+        output.emit_json(report, single=True)
+    else:
+        for problem in report.problems:
+            click.echo(f"problem: {problem}")
+        click.echo(
+            f"checked {report.objects_checked} objects, {report.trees_checked} directory nodes, "
+            f"{report.commits_checked} commits: "
+            + ("ok" if report.ok else f"{len(report.problems)} problem(s)")
+            + f" ({report.unreferenced_objects} unreferenced objects, "
+            f"{report.stale_temp_files} stale temporary files)"
+        )
+    if not report.ok:
+        ctx.exit(8)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning expected errors into one line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(a in ("-v", "--verbose") for a in args[: _first_verb(args)])
+    try:
+        cli.main(args=args, prog_name="pachlite", standalone_mode=False)
+    except PachliteError as error:
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(exit_code_for(error))
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
+        sys.exit(0)
+    except Exception as error:  # a bug: say so in one line, full detail with -v
+        if verbose:
+            traceback.print_exc()
+        click.echo(
+            f"internal error: {type(error).__name__}: {error}; rerun with -v for the traceback "
+            "and report it",
+            err=True,
+        )
+        sys.exit(INTERNAL_ERROR)
+    sys.exit(0)
+
+
+def _first_verb(args: list[str]) -> int:
+    for i, arg in enumerate(args):
+        if not arg.startswith("-") and (i == 0 or args[i - 1] != "--root"):
+            return i
+    return len(args)

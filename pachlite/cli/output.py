@@ -1,0 +1,83 @@
+"""Rendering for people (aligned tables, sizes, ages) and for programs (JSON)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import click
+
+OUTPUT_OPTION = click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per line for lists, one object for inspect.",
+)
+
+
+class JsonValue(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def emit_json(items: Sequence[JsonValue] | JsonValue, *, single: bool = False) -> None:
+    if single:
+        assert not isinstance(items, Sequence)
+        click.echo(json.dumps(items.to_json(), indent=2, sort_keys=True))
+        return
+    assert isinstance(items, Sequence)
+    for item in items:
+        click.echo(json.dumps(item.to_json(), sort_keys=True))
+
+
+def emit_data(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    for line in [headers, *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+
+
+def fields(pairs: Sequence[tuple[str, str]]) -> None:
+    """`Key: value` lines, like pachctl's inspect output."""
+    for key, value in pairs:
+        click.echo(f"{key}: {value}")
+
+
+def size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)}{unit}" if unit == "B" else f"{value:.4g}{unit}"
+        value /= 1024
+    return f"{n}B"  # pragma: no cover
+
+
+def ago(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    delta = max(0.0, time.time() - timestamp)
+    for unit, seconds in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if delta >= seconds:
+            count = int(delta // seconds)
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp)) + f" ({ago(timestamp)})"
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,365 @@
+"""`pachlite.Client`: every pachlite verb as a Python call. The CLI is a thin layer over it.
+
+References use pachctl's grammar (`repo@branch:/path`, `repo@<id>`, `repo@branch^2`), so code
+written against this client reads like the pachctl commands it mirrors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from pachlite.errors import Conflict, InvalidArgument
+from pachlite.model import (
+    BranchInfo,
+    CommitInfo,
+    FileDiff,
+    FileInfo,
+    FsckReport,
+    Origin,
+    ProvenanceNode,
+    RepoInfo,
+)
+from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
+from pachlite.pfs import branches, commits, commitsets, files, ingest, provenance, repos
+from pachlite.pfs.fsck import fsck
+from pachlite.pfs.db import Row
+from pachlite.pfs.refs import resolve_commit
+from pachlite.pfs.store import Store
+from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
+
+Progress = Callable[[int], None]
+
+
+class Client:
+    """A handle on one data root (`root`, else $PACHLITE_ROOT, else ./.pachlite)."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.store = Store(root)
+
+    @property
+    def root(self) -> Path:
+        return self.store.root
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- repos -----------------------------------------------------------------------------
+
+    def create_repo(self, name: str, description: str = "", *, update: bool = False) -> RepoInfo:
+        return repos.create_repo(self.store, name, description=description, update=update)
+
+    def list_repo(self, *, all_types: bool = False) -> list[RepoInfo]:
+        return repos.list_repos(self.store, all_types=all_types)
+
+    def inspect_repo(self, name: str) -> RepoInfo:
+        return repos.inspect_repo(self.store, name)
+
+    def delete_repo(self, name: str, *, force: bool = False) -> None:
+        repos.delete_repo(self.store, name, force=force)
+
+    # -- branches --------------------------------------------------------------------------
+
+    def create_branch(
+        self, branch: str, *, head: str | None = None, provenance: list[str] | tuple[str, ...] = ()
+    ) -> BranchInfo:
+        """`head` is a commit of the same repo: `repo@ref`, or just `ref` (`master^`, an ID)."""
+        repo, name = parse_branch_ref(branch)
+        head_ref = None
+        if head:
+            head_ref = parse_commit_ref(head if "@" in head else f"{repo}@{head}")
+        upstream = [parse_branch_ref(p) for p in provenance] if provenance else None
+        return branches.create_branch(
+            self.store, repo, name, head=head_ref, provenance_of=upstream
+        )
+
+    def list_branch(self, repo: str) -> list[BranchInfo]:
+        return branches.list_branches(self.store, repo)
+
+    def inspect_branch(self, branch: str) -> BranchInfo:
+        return branches.inspect_branch(self.store, *parse_branch_ref(branch))
+
+    def delete_branch(self, branch: str, *, force: bool = False) -> None:
+        branches.delete_branch(self.store, *parse_branch_ref(branch), force=force)
+
+    # -- commits ---------------------------------------------------------------------------
+
+    def start_commit(
+        self, branch: str, *, parent: str | None = None, description: str = ""
+    ) -> CommitInfo:
+        """Open a commit on `repo@branch` (or a detached one on `repo`)."""
+        ref = parse_commit_ref(branch)
+        if ref.commit or ref.ancestors or ref.nth is not None:
+            raise InvalidArgument(f"{branch} is not a branch", "start commits on repo@branch")
+        parent_ref = None
+        if parent:
+            parent_ref = parse_commit_ref(parent if "@" in parent else f"{ref.repo}@{parent}")
+        row = commits.start_commit(
+            self.store, ref.repo, ref.branch, parent=parent_ref, description=description
+        )
+        return commits.commit_info(self.store, row)
+
+    def finish_commit(
+        self,
+        commit: str,
+        *,
+        description: str | None = None,
+        error: str | None = None,
+        force: bool = False,
+    ) -> CommitInfo:
+        row = commits.finish_commit(
+            self.store, self._commit_ref(commit), description=description, error=error, force=force
+        )
+        return commits.commit_info(self.store, row)
+
+    def inspect_commit(self, commit: str) -> CommitInfo:
+        row = resolve_commit(self.store, self._commit_ref(commit))
+        return commits.commit_info(self.store, row)
+
+    def commit_provenance(self, commit: str, depth: int = -1) -> ProvenanceNode:
+        """The full provenance tree of a commit, down to commits made by people."""
+        row = resolve_commit(self.store, self._commit_ref(commit))
+        return provenance.provenance_tree(self.store, row, depth)
+
+    def commit_subvenance(self, commit: str) -> list[CommitInfo]:
+        """Every commit made, directly or not, from this one."""
+        row = resolve_commit(self.store, self._commit_ref(commit))
+        return [commits.commit_info(self.store, r) for r in provenance.full_subvenance(self.store, row)]
+
+    def list_commit(
+        self, target: str | None = None, *, number: int = 0, origin: str | None = None
+    ) -> list[CommitInfo]:
+        """Commits of `repo`, of a branch's history (`repo@branch`), or of a commit set ID."""
+        kind = Origin(origin.upper()) if origin else None
+        if target is None:
+            return commits.list_commits(self.store, number=number, origin=kind)
+        if is_commit_id(target):
+            return commits.list_commits(self.store, set_id=target, number=number, origin=kind)
+        ref = parse_commit_ref(target)
+        if ref.ref:
+            return commits.list_commits(self.store, ref=ref, number=number, origin=kind)
+        return commits.list_commits(self.store, repo=ref.repo, number=number, origin=kind)
+
+    def wait_commit(self, commit: str, *, timeout: float | None = None) -> list[CommitInfo]:
+        return commits.wait_commit(self.store, self._commit_ref(commit), timeout)
+
+    def squash_commit(self, commit: str) -> list[str]:
+        """Squash the commit set of `commit` (a set ID or `repo@ref`)."""
+        return commitsets.squash_commit_set(self.store, self._set_id(commit))
+
+    def delete_commit(self, commit: str) -> list[str]:
+        """Drop the commit set of `commit` (a set ID or `repo@ref`)."""
+        return commitsets.delete_commit_set(self.store, self._set_id(commit))
+
+    @contextmanager
+    def commit(self, branch: str, description: str = "") -> Iterator[CommitInfo]:
+        """Open a commit for the block and finish it after (left open if the block fails)."""
+        info = self.start_commit(branch, description=description)
+        yield info
+        self.finish_commit(f"{info.repo}@{info.id}")
+
+    # -- files -----------------------------------------------------------------------------
+
+    def put_file_bytes(
+        self, target: str, data: bytes, *, append: bool = False, message: str = ""
+    ) -> CommitInfo:
+        file_ref = parse_file_ref(target)
+        path = validate_file_path(file_ref.path)
+        digest, size = self.store.objects.put_bytes(data)
+        return self._modify(file_ref.commit, [files.Put(path, digest, size, append)], message)
+
+    def put_file(
+        self,
+        target: str,
+        source: str | os.PathLike[str] | BinaryIO,
+        *,
+        append: bool = False,
+        recursive: bool = False,
+        message: str = "",
+        progress: Progress | None = None,
+    ) -> CommitInfo:
+        """Put a local file, a directory (recursive), a URL, or an open binary stream.
+
+        The target path follows pachctl: none means `/<basename of source>`, and a path
+        ending in '/' means "into this directory".
+        """
+        file_ref = parse_file_ref(target)
+        objects = self.store.objects
+        if not isinstance(source, str | os.PathLike):
+            path = validate_file_path(file_ref.path)
+            digest, size = ingest.store_stream(objects, source, progress)
+            ops: list[files.Op] = [files.Put(path, digest, size, append)]
+        elif ingest.is_url(str(source)):
+            path = _target(file_ref.path, ingest.url_basename(str(source)))
+            digest, size = ingest.store_url(objects, str(source), progress)
+            ops = [files.Put(path, digest, size, append)]
+        elif os.path.isdir(source):
+            if not recursive:
+                raise InvalidArgument(f"{source} is a directory", "pass -r to put it recursively")
+            dest = validate_path(file_ref.path or "/" + os.path.basename(os.path.abspath(source)))
+            planned = ingest.plan_directory(source, dest)
+            ops = list(ingest.store_files(objects, planned, append=append, progress=progress))
+        else:
+            path = _target(file_ref.path, os.path.basename(source))
+            item = ingest.local_file(str(source), path)
+            ops = list(ingest.store_files(objects, [item], append=append, progress=progress))
+        return self._modify(file_ref.commit, ops, message)
+
+    def plan_put(self, source: str | os.PathLike[str], target: str) -> list[ingest.LocalFile]:
+        """The files a recursive put would store (for sizing progress bars)."""
+        file_ref = parse_file_ref(target)
+        dest = validate_path(file_ref.path or "/" + os.path.basename(os.path.abspath(source)))
+        return ingest.plan_directory(source, dest)
+
+    def delete_file(self, target: str, *, recursive: bool = False, message: str = "") -> CommitInfo:
+        file_ref = parse_file_ref(target)
+        path = validate_path(file_ref.path or "/")
+        return self._modify(file_ref.commit, [files.Delete(path, recursive)], message)
+
+    def copy_file(self, source: str, target: str, *, append: bool = False) -> CommitInfo:
+        src = parse_file_ref(source)
+        row = resolve_commit(self.store, src.commit)
+        entry = files.entry_at(self.store, row, src.path or "/")
+        dst = parse_file_ref(target)
+        path = validate_path(dst.path or src.path or "/")
+        if entry.is_dir:
+            if append:
+                raise Conflict("cannot append a directory", "copy it without -a")
+            return self._modify(dst.commit, [files.Copy(path, entry)], "")
+        path = validate_file_path(path)
+        return self._modify(dst.commit, [files.Put(path, entry.hash, entry.size, append)], "")
+
+    def get_file(self, target: str) -> bytes:
+        """A file's whole content, verified against its hash."""
+        row, path = self._read_ref(target)
+        entry = files.entry_at(self.store, row, path)
+        files.require_file(entry, path)
+        return self.store.objects.read(entry.hash)
+
+    def iter_file(self, target: str) -> Iterator[bytes]:
+        """A file's content in chunks; raises StoreCorrupt at the end if it was damaged."""
+        row, path = self._read_ref(target)
+        entry = files.entry_at(self.store, row, path)
+        files.require_file(entry, path)
+        return self.store.objects.iter_verified(entry.hash)
+
+    def get_file_to(
+        self,
+        target: str,
+        local_path: str | os.PathLike[str],
+        *,
+        recursive: bool = False,
+        progress: Progress | None = None,
+    ) -> list[Path]:
+        """Write a file (or, with recursive, a directory) to disk; each file lands whole."""
+        row, path = self._read_ref(target)
+        entry = files.entry_at(self.store, row, path)
+        local = Path(local_path)
+        if not entry.is_dir:
+            _write_verified(self.store, entry.hash, local, progress)
+            return [local]
+        if not recursive:
+            raise InvalidArgument(f"{path} is a directory", "pass -r to get it with its content")
+        written = []
+        for file_path, file_entry in files.walk_files(self.store, row, path):
+            rel = os.path.relpath(file_path, path)
+            destination = local / rel
+            _write_verified(self.store, file_entry.hash, destination, progress)
+            written.append(destination)
+        return written
+
+    def inspect_file(self, target: str) -> FileInfo:
+        row, path = self._read_ref(target)
+        return files.file_info(row, path, files.entry_at(self.store, row, path))
+
+    def list_file(self, target: str) -> list[FileInfo]:
+        file_ref = parse_file_ref(target)
+        return files.list_file(self.store, file_ref.commit, file_ref.path or "/")
+
+    def glob_file(self, target: str) -> list[FileInfo]:
+        """`repo@ref:pattern`: every file and directory the glob matches."""
+        commit_text, _, pattern = target.partition(":")
+        ref = parse_commit_ref(commit_text, default_branch="master")
+        return files.glob_file(self.store, ref, pattern or "/")
+
+    def diff_file(self, new: str, old: str | None = None) -> list[FileDiff]:
+        new_ref = parse_file_ref(new)
+        old_ref = parse_file_ref(old) if old else None
+        return files.diff_file(
+            self.store,
+            new_ref.commit,
+            new_ref.path or "/",
+            old_ref.commit if old_ref else None,
+            (old_ref.path or None) if old_ref else None,
+        )
+
+    def walk_file(self, target: str) -> Iterator[tuple[str, int, str]]:
+        """(path, size, hash) of every file at or under a path."""
+        row, path = self._read_ref(target)
+        for file_path, entry in files.walk_files(self.store, row, path):
+            yield file_path, entry.size, entry.hash
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def fsck(self) -> FsckReport:
+        return fsck(self.store)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _modify(self, ref: CommitRef, ops: list[files.Op], message: str) -> CommitInfo:
+        row = files.modify(self.store, ref, ops, description=message)
+        return commits.commit_info(self.store, row)
+
+    def _commit_ref(self, text: str) -> CommitRef:
+        ref = parse_commit_ref(text)
+        if not ref.ref:
+            raise InvalidArgument(f"{text!r} names a repo, not a commit", f"write {text}@master")
+        return ref
+
+    def _read_ref(self, target: str) -> tuple[Row, str]:
+        file_ref: FileRef = parse_file_ref(target)
+        row = resolve_commit(self.store, file_ref.commit)
+        return row, validate_path(file_ref.path or "/")
+
+    def _set_id(self, commit: str) -> str:
+        if is_commit_id(commit):
+            return commit
+        return str(resolve_commit(self.store, self._commit_ref(commit))["commit_id"])
+
+
+def _target(given: str, source_name: str) -> str:
+    if not given:
+        return validate_file_path("/" + source_name)
+    if given.endswith("/"):
+        return validate_file_path(join(given, source_name))
+    return validate_file_path(given)
+
+
+def _write_verified(
+    store: Store, digest: str, destination: Path, progress: Progress | None
+) -> None:
+    """Write to a temporary name beside the destination; rename only once the hash checks."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_name(f".{destination.name}.pachlite-tmp")
+    try:
+        with open(tmp, "wb") as out:
+            for chunk in store.objects.iter_verified(digest):
+                out.write(chunk)
+                if progress:
+                    progress(len(chunk))
+        os.replace(tmp, destination)
+    finally:
+        tmp.unlink(missing_ok=True)
+

@@ -1,0 +1,76 @@
+"""One hierarchy of errors people can act on.
+
+Each error renders as one line: what was wrong, then what to do next. The CLI maps the classes
+to exit codes in one place (`pachlite.cli.errors`); library code only raises.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class PachliteError(Exception):
+    """Base of every expected failure: the message is for people, the class for programs."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+class InvalidArgument(PachliteError):
+    """Input that can never work as given: a bad path, name, reference or flag combination."""
+
+
+class InvalidPath(InvalidArgument):
+    """A file path that breaks Pachyderm's path rules."""
+
+
+class NotFound(PachliteError):
+    """Something named does not exist."""
+
+
+class RepoNotFound(NotFound):
+    pass
+
+
+class BranchNotFound(NotFound):
+    pass
+
+
+class CommitNotFound(NotFound):
+    pass
+
+
+class FileNotFound(NotFound):
+    pass
+
+
+class AlreadyExists(PachliteError):
+    pass
+
+
+class Conflict(PachliteError):
+    """The request is valid but the current state forbids it (finished commit, open head...)."""
+
+
+class Timeout(PachliteError):
+    pass
+
+
+class FetchFailed(PachliteError):
+    """Reading a source outside the store (URL, local file) failed."""
+
+
+class StoreCorrupt(PachliteError):
+    """Stored data does not match its hash or a metadata reference is dangling."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """A ' (did you mean X?)' suffix for a mistyped name, or '' when nothing is close."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

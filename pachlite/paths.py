@@ -1,0 +1,98 @@
+"""Pachyderm's rules for file paths and names (reference §2.2, §5.1), as pure functions.
+
+Every path is checked here before any byte is written, so a bad name never leaves half a commit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pachlite.errors import InvalidArgument, InvalidPath
+
+# Characters Pachyderm refuses in PFS paths (src/internal/storage/paths.go): glob syntax and
+# the URI separators, so any stored path can be written back as a literal glob or URI.
+FORBIDDEN_PATH_CHARS = frozenset("*?[]{}!()@+^")
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_COMMIT_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_REPO_NAME = 63
+
+
+def clean_path(path: str) -> str:
+    """Canonical form: leading '/', no repeated or trailing '/'. The root is '/'."""
+    parts = [p for p in path.split("/") if p]
+    return "/" + "/".join(parts)
+
+
+def validate_path(path: str) -> str:
+    """Return the cleaned path, or raise InvalidPath naming the offending part."""
+    if any(not (0x20 <= ord(ch) <= 0x7E) for ch in path):
+        bad = next(ch for ch in path if not (0x20 <= ord(ch) <= 0x7E))
+        raise InvalidPath(
+            f"invalid path {path!r}: character {bad!r} is not printable ASCII",
+            "rename the file using printable ASCII characters only",
+        )
+    bad_chars = sorted(set(path) & FORBIDDEN_PATH_CHARS)
+    if bad_chars:
+        raise InvalidPath(
+            f"invalid path {path!r}: {''.join(bad_chars)!r} not allowed in file names",
+            "Pachyderm reserves * ? [ ] { } ! ( ) @ + ^ for globs and URIs; rename the file",
+        )
+    for part in path.split("/"):
+        if part in (".", ".."):
+            raise InvalidPath(
+                f"invalid path {path!r}: '{part}' elements are not allowed",
+                "give the full path from the repo root",
+            )
+    return clean_path(path)
+
+
+def validate_file_path(path: str) -> str:
+    """Like validate_path, but the root itself is not a file."""
+    cleaned = validate_path(path)
+    if cleaned == "/":
+        raise InvalidPath("a file path is required, not the repo root '/'", "add :/path/to/file")
+    return cleaned
+
+
+def join(directory: str, name: str) -> str:
+    return clean_path(f"{directory}/{name}")
+
+
+def split(path: str) -> list[str]:
+    """Components of a cleaned path; the root has none."""
+    return [p for p in path.split("/") if p]
+
+
+def parent(path: str) -> str:
+    return clean_path("/".join(split(path)[:-1]))
+
+
+def basename(path: str) -> str:
+    parts = split(path)
+    return parts[-1] if parts else ""
+
+
+def validate_name(kind: str, name: str) -> str:
+    """Repo and branch names: letters, digits, '_' and '-' (Pachyderm's rule)."""
+    if not name:
+        raise InvalidArgument(f"{kind} name is empty", f"give a {kind} name")
+    if not _NAME.match(name):
+        raise InvalidArgument(
+            f"invalid {kind} name {name!r}: only letters, digits, '_' and '-' are allowed",
+            f"choose another {kind} name",
+        )
+    if len(name) > MAX_REPO_NAME:
+        raise InvalidArgument(
+            f"invalid {kind} name {name!r}: longer than {MAX_REPO_NAME} characters",
+            f"choose a shorter {kind} name",
+        )
+    if kind == "branch" and is_commit_id(name):
+        raise InvalidArgument(
+            f"invalid branch name {name!r}: it looks like a commit ID",
+            "choose a name that is not 32 hex digits",
+        )
+    return name
+
+
+def is_commit_id(text: str) -> bool:
+    return bool(_COMMIT_ID.match(text))

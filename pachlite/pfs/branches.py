@@ -1,0 +1,134 @@
+"""Branches: movable heads with provenance (reference §5.1, §5.3 `create branch`)."""
+
+from __future__ import annotations
+
+from pachlite.errors import Conflict, InvalidArgument
+from pachlite.model import BranchInfo, Origin
+from pachlite.paths import validate_name
+from pachlite.pfs import provenance
+from pachlite.pfs.commits import insert_commit, new_commit_set
+from pachlite.pfs.db import Row
+from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_row, require_branch, resolve_commit
+from pachlite.pfs.store import Store
+from pachlite.uri import CommitRef
+
+
+def create_branch(
+    store: Store,
+    repo: str,
+    name: str,
+    *,
+    head: CommitRef | None = None,
+    provenance_of: list[tuple[str, str]] | None = None,
+) -> BranchInfo:
+    """Create or update a branch; a new head or new provenance starts a commit set."""
+    validate_name("branch", name)
+    with store.db.atomic():
+        repo_r = repo_row(store, repo)
+        existing = branch_row(store, repo_r, name)
+        head_r = None
+        if head is not None:
+            if head.repo != repo:
+                raise InvalidArgument(
+                    f"head {head} is in another repo than {repo}", "give a commit of this repo"
+                )
+            head_r = resolve_commit(store, head)
+        if existing is None:
+            store.db.execute(
+                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r["id"], name)
+            )
+            existing = require_branch(store, repo_r, name)
+        branch_id = existing["id"]
+        changed_provenance = False
+        if provenance_of is not None:
+            changed_provenance = _set_provenance(store, repo, name, branch_id, provenance_of)
+        set_id = None
+        if head_r is not None:
+            store.db.execute("UPDATE branches SET head = ? WHERE id = ?", (head_r["id"], branch_id))
+            set_id = new_commit_set(store)
+        elif changed_provenance and provenance_of:
+            # New provenance means new inputs: the branch gets a commit that records them.
+            set_id = new_commit_set(store)
+            parent = commit_by_row_id(store, existing["head"]) if existing["head"] else None
+            row_id = insert_commit(store, repo_r["id"], set_id, name, parent, Origin.AUTO)
+            store.db.execute("UPDATE branches SET head = ? WHERE id = ?", (row_id, branch_id))
+            provenance.record_branch_provenance(store, branch_id, row_id)
+        if set_id is not None:
+            provenance.propagate(store, set_id, [branch_id])
+        return branch_info(store, require_branch(store, repo_r, name))
+
+
+def _set_provenance(
+    store: Store, repo: str, name: str, branch_id: int, provenance_of: list[tuple[str, str]]
+) -> bool:
+    upstream_ids: list[int] = []
+    for up_repo, up_branch in provenance_of:
+        if (up_repo, up_branch) == (repo, name):
+            raise InvalidArgument(f"{repo}@{name} cannot be in its own provenance")
+        up = require_branch(store, repo_row(store, up_repo), up_branch)
+        if branch_id in provenance.upstream_branches(store, up["id"]):
+            raise InvalidArgument(
+                f"{up_repo}@{up_branch} is downstream of {repo}@{name}; the provenance would "
+                "form a cycle",
+                "provenance must be a DAG",
+            )
+        upstream_ids.append(up["id"])
+    before = set(provenance.upstream_branches(store, branch_id, direct=True))
+    store.db.execute("DELETE FROM branch_provenance WHERE downstream = ?", (branch_id,))
+    store.db.executemany(
+        "INSERT OR IGNORE INTO branch_provenance (downstream, upstream) VALUES (?, ?)",
+        [(branch_id, up) for up in upstream_ids],
+    )
+    return before != set(upstream_ids)
+
+
+def _names(store: Store, branch_ids: list[int]) -> list[str]:
+    names = []
+    for branch_id in branch_ids:
+        row = store.db.one(
+            "SELECT r.name AS repo, b.name FROM branches b JOIN repos r ON r.id = b.repo_id "
+            "WHERE b.id = ?",
+            (branch_id,),
+        )
+        assert row is not None
+        names.append(f"{row['repo']}@{row['name']}")
+    return names
+
+
+def branch_info(store: Store, row: Row) -> BranchInfo:
+    repo = store.db.scalar("SELECT name FROM repos WHERE id = ?", (row["repo_id"],))
+    head = commit_by_row_id(store, row["head"])["commit_id"] if row["head"] else None
+    return BranchInfo(
+        repo=repo,
+        name=row["name"],
+        head=head,
+        direct_provenance=_names(store, provenance.upstream_branches(store, row["id"], direct=True)),
+        provenance=_names(store, provenance.upstream_branches(store, row["id"])),
+        subvenance=_names(store, provenance.subvenant_branches(store, row["id"])),
+    )
+
+
+def list_branches(store: Store, repo: str) -> list[BranchInfo]:
+    repo_r = repo_row(store, repo)
+    rows = store.db.all(
+        "SELECT * FROM branches WHERE repo_id = ? ORDER BY name", (repo_r["id"],)
+    )
+    return [branch_info(store, r) for r in rows]
+
+
+def inspect_branch(store: Store, repo: str, name: str) -> BranchInfo:
+    return branch_info(store, require_branch(store, repo_row(store, repo), name))
+
+
+def delete_branch(store: Store, repo: str, name: str, *, force: bool = False) -> None:
+    with store.db.atomic():
+        row = require_branch(store, repo_row(store, repo), name)
+        below = provenance.subvenant_branches(store, row["id"], direct=True)
+        if below:
+            if not force:
+                raise Conflict(
+                    f"{repo}@{name} is in the provenance of {', '.join(_names(store, below))}",
+                    "delete those first, or pass --force to cut the link",
+                )
+            store.db.execute("DELETE FROM branch_provenance WHERE upstream = ?", (row["id"],))
+        store.db.execute("DELETE FROM branches WHERE id = ?", (row["id"],))

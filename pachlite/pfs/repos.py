@@ -1,0 +1,105 @@
+"""Repos: create, list, inspect, delete (reference §5.1, §5.3)."""
+
+from __future__ import annotations
+
+import time
+
+from pachlite.errors import AlreadyExists, Conflict, InvalidArgument
+from pachlite.model import RepoInfo
+from pachlite.paths import validate_name
+from pachlite.pfs.db import Row
+from pachlite.pfs.refs import repo_row
+from pachlite.pfs.store import Store
+
+REPO_TYPES = ("user", "spec", "meta")
+
+
+def create_repo(
+    store: Store, name: str, *, description: str = "", update: bool = False, type_: str = "user"
+) -> RepoInfo:
+    validate_name("repo", name)
+    if type_ not in REPO_TYPES:
+        raise InvalidArgument(f"unknown repo type {type_!r}", f"use one of {', '.join(REPO_TYPES)}")
+    with store.db.atomic():
+        existing = store.db.one("SELECT * FROM repos WHERE name = ?", (name,))
+        if existing is not None:
+            if not update:
+                raise AlreadyExists(
+                    f"repo {name!r} already exists",
+                    f"use `pachlite inspect repo {name}`, or --update to change its description",
+                )
+            store.db.execute(
+                "UPDATE repos SET description = ? WHERE id = ?", (description, existing["id"])
+            )
+        else:
+            store.db.execute(
+                "INSERT INTO repos (name, type, description, created) VALUES (?, ?, ?, ?)",
+                (name, type_, description, time.time()),
+            )
+        return repo_info(store, repo_row(store, name))
+
+
+def repo_info(store: Store, row: Row) -> RepoInfo:
+    branches = store.db.all(
+        """SELECT b.name, t.size FROM branches b
+           LEFT JOIN commits c ON c.id = b.head LEFT JOIN trees t ON t.hash = c.tree
+           WHERE b.repo_id = ? ORDER BY b.name""",
+        (row["id"],),
+    )
+    return RepoInfo(
+        name=row["name"],
+        type=row["type"],
+        description=row["description"],
+        created=row["created"],
+        # Like pachctl's "SIZE (MAX)": the largest branch head, not the sum of history.
+        size_bytes=max((b["size"] or 0 for b in branches), default=0),
+        branches=[b["name"] for b in branches],
+    )
+
+
+def list_repos(store: Store, *, all_types: bool = False) -> list[RepoInfo]:
+    rows = store.db.all("SELECT * FROM repos ORDER BY created DESC, name")
+    return [repo_info(store, r) for r in rows if all_types or r["type"] == "user"]
+
+
+def inspect_repo(store: Store, name: str) -> RepoInfo:
+    return repo_info(store, repo_row(store, name))
+
+
+def delete_repo(store: Store, name: str, *, force: bool = False) -> None:
+    """Delete a repo's branches and commits; refused while other repos build on it."""
+    with store.db.atomic():
+        repo = repo_row(store, name)
+        users = store.db.all(
+            """SELECT DISTINCT r.name FROM branch_provenance p
+               JOIN branches up ON up.id = p.upstream
+               JOIN branches down ON down.id = p.downstream JOIN repos r ON r.id = down.repo_id
+               WHERE up.repo_id = ? AND down.repo_id != ?
+               UNION
+               SELECT DISTINCT r.name FROM commit_provenance p
+               JOIN commits up ON up.id = p.upstream
+               JOIN commits down ON down.id = p.downstream JOIN repos r ON r.id = down.repo_id
+               WHERE up.repo_id = ? AND down.repo_id != ?""",
+            (repo["id"], repo["id"], repo["id"], repo["id"]),
+        )
+        if users and not force:
+            names = ", ".join(sorted(u[0] for u in users))
+            raise Conflict(
+                f"repo {name!r} is in the provenance of {names}",
+                "delete those first, or pass --force to delete it and cut the links",
+            )
+        rid = repo["id"]
+        store.db.execute(
+            """DELETE FROM branch_provenance WHERE upstream IN
+               (SELECT id FROM branches WHERE repo_id = ?)""",
+            (rid,),
+        )
+        store.db.execute(
+            """DELETE FROM commit_provenance WHERE upstream IN
+               (SELECT id FROM commits WHERE repo_id = ?)""",
+            (rid,),
+        )
+        store.db.execute("DELETE FROM branches WHERE repo_id = ?", (rid,))
+        store.db.execute("UPDATE commits SET parent = NULL WHERE repo_id = ?", (rid,))
+        store.db.execute("DELETE FROM commits WHERE repo_id = ?", (rid,))
+        store.db.execute("DELETE FROM repos WHERE id = ?", (rid,))

@@ -1,0 +1,226 @@
+"""Commit content as a Merkle tree of directory listings (like git's trees).
+
+A directory node maps names to entries (file or directory, hash, size) and is stored once under
+the hash of its encoding, so unchanged subtrees are shared between commits, a commit's content
+is one root hash, and a diff only descends where hashes differ. Directories exist only while
+they hold something: Pachyderm 2.x has no empty directories (reference §1.6).
+
+Storage is injected (`load`, `save`), so this module is tested without a disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from pachlite.errors import Conflict
+from pachlite.paths import join, split
+
+FILE = "f"
+DIR = "d"
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # FILE or DIR
+    hash: str  # object hash for files, node hash for directories
+    size: int
+
+    @property
+    def is_dir(self) -> bool:
+        return self.kind == DIR
+
+
+Node = dict[str, Entry]
+Loader = Callable[[str], Node]
+Saver = Callable[[str, str, int], None]  # (hash, body, size)
+
+
+def encode(node: Node) -> str:
+    return json.dumps(
+        [[name, node[name].kind, node[name].hash, node[name].size] for name in sorted(node)],
+        separators=(",", ":"),
+    )
+
+
+def decode(body: str) -> Node:
+    return {name: Entry(kind, digest, size) for name, kind, digest, size in json.loads(body)}
+
+
+def node_hash(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+EMPTY_BODY = encode({})
+EMPTY_TREE = node_hash(EMPTY_BODY)
+
+
+class TreeReader:
+    """Read-only queries over trees, with a cache of decoded nodes (nodes never change)."""
+
+    def __init__(self, load: Loader, cache_size: int = 4096) -> None:
+        self._load = load
+        self._cache: dict[str, Node] = {}
+        self._cache_size = cache_size
+
+    def node(self, digest: str) -> Node:
+        node = self._cache.get(digest)
+        if node is None:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            node = self._cache[digest] = self._load(digest)
+        return node
+
+    def lookup(self, root: str, path: str) -> Entry | None:
+        """The entry at a cleaned path; the root is a directory entry of size -1 (unknown)."""
+        entry: Entry | None = Entry(DIR, root, -1)
+        for name in split(path):
+            if entry is None or not entry.is_dir:
+                return None
+            entry = self.node(entry.hash).get(name)
+        return entry
+
+    def walk(self, digest: str, path: str = "/") -> Iterator[tuple[str, Entry]]:
+        """Every entry below a directory, depth first, in path order (directories included)."""
+        for name, entry in sorted(self.node(digest).items()):
+            child = join(path, name)
+            yield child, entry
+            if entry.is_dir:
+                yield from self.walk(entry.hash, child)
+
+    def files(self, entry: Entry, path: str) -> Iterator[tuple[str, Entry]]:
+        """The files at or under a path."""
+        if not entry.is_dir:
+            yield path, entry
+            return
+        for child, sub in self.walk(entry.hash, path):
+            if not sub.is_dir:
+                yield child, sub
+
+    def diff(
+        self, old: Entry | None, new: Entry | None, path: str
+    ) -> Iterator[tuple[str, Entry | None, Entry | None]]:
+        """Changed files between two entries at one path: (path, old, new), in path order."""
+        if old is not None and new is not None and old.hash == new.hash and old.kind == new.kind:
+            return
+        if old is not None and new is not None and old.is_dir and new.is_dir:
+            old_node, new_node = self.node(old.hash), self.node(new.hash)
+            for name in sorted(old_node.keys() | new_node.keys()):
+                yield from self.diff(old_node.get(name), new_node.get(name), join(path, name))
+            return
+        if old is not None and new is not None and not old.is_dir and not new.is_dir:
+            yield path, old, new
+            return
+        # Added, deleted, or a file replaced by a directory (or back): list both sides' files.
+        removed = dict(self.files(old, path)) if old else {}
+        added = dict(self.files(new, path)) if new else {}
+        for child in sorted(removed.keys() | added.keys()):
+            yield child, removed.get(child), added.get(child)
+
+
+@dataclass
+class _MutableDir:
+    entries: Node
+    children: dict[str, _MutableDir] = field(default_factory=dict)
+
+
+class TreeEditor:
+    """Batched edits on top of a root; `flush` writes only the directories that changed."""
+
+    def __init__(self, reader: TreeReader, root: str) -> None:
+        self._reader = reader
+        self._root = _MutableDir(dict(reader.node(root)))
+
+    def put(self, path: str, entry: Entry) -> None:
+        """Place a file (or a whole directory entry, for copies) at a cleaned path."""
+        parts = split(path)
+        node = self._root
+        for depth, name in enumerate(parts[:-1]):
+            node = self._child(node, name, parts[: depth + 1], create=True, target=path)
+        last = parts[-1]
+        current = node.entries.get(last)
+        if current is not None and current.is_dir and not entry.is_dir:
+            raise Conflict(
+                f"cannot write file {path}: it is a directory",
+                f"delete the directory first (pachlite delete file -r ...:{path})",
+            )
+        node.children.pop(last, None)
+        node.entries[last] = entry
+
+    def get(self, path: str) -> Entry | None:
+        """The current entry at a path, edits included (directories only when unedited)."""
+        parts = split(path)
+        node = self._root
+        for depth, name in enumerate(parts[:-1]):
+            child = self._child(node, name, parts[: depth + 1], create=False, target=path)
+            if child is None:
+                return None
+            node = child
+        if not parts or parts[-1] in node.children:
+            return None
+        return node.entries.get(parts[-1])
+
+    def delete(self, path: str) -> bool:
+        """Remove a file or directory; False when nothing was there."""
+        parts = split(path)
+        if not parts:
+            had = bool(self._root.entries)
+            self._root = _MutableDir({})
+            return had
+        node = self._root
+        for depth, name in enumerate(parts[:-1]):
+            child = self._child(node, name, parts[: depth + 1], create=False, target=path)
+            if child is None:
+                return False
+            node = child
+        node.children.pop(parts[-1], None)
+        return node.entries.pop(parts[-1], None) is not None
+
+    def flush(self, save: Saver) -> tuple[str, int]:
+        """Write changed directories bottom-up; returns the new root hash and total size."""
+        entry = self._flush(self._root, save)
+        if entry is None:
+            save(EMPTY_TREE, EMPTY_BODY, 0)
+            return EMPTY_TREE, 0
+        return entry.hash, entry.size
+
+    def _flush(self, node: _MutableDir, save: Saver) -> Entry | None:
+        for name, child in node.children.items():
+            flushed = self._flush(child, save)
+            if flushed is None:
+                node.entries.pop(name, None)
+            else:
+                node.entries[name] = flushed
+        node.children.clear()
+        if not node.entries:
+            return None
+        body = encode(node.entries)
+        digest = node_hash(body)
+        size = sum(entry.size for entry in node.entries.values())
+        save(digest, body, size)
+        return Entry(DIR, digest, size)
+
+    def _child(
+        self, node: _MutableDir, name: str, prefix: list[str], *, create: bool, target: str
+    ) -> _MutableDir | None:
+        child = node.children.get(name)
+        if child is not None:
+            return child
+        entry = node.entries.get(name)
+        if entry is None:
+            if not create:
+                return None
+            child = _MutableDir({})
+        elif not entry.is_dir:
+            if not create:
+                return None
+            raise Conflict(
+                f"cannot write {target}: /{'/'.join(prefix)} is a file",
+                "a path cannot be both a file and a directory; delete or rename the file",
+            )
+        else:
+            child = _MutableDir(dict(self._reader.node(entry.hash)))
+        node.children[name] = child
+        return child

@@ -1,0 +1,121 @@
+"""pachctl's reference grammar (reference §5.1, §7.1), parsed into plain values.
+
+    repo                       the repo (a branch or commit may then be required)
+    repo@branch                the head of a branch
+    repo@<32-hex id>           a commit
+    repo@branch=<id>           a commit, named through its branch
+    repo@ref^ / ^N / ~N        the Nth ancestor of ref
+    repo@branch.N              the Nth commit of the branch, counting from its first (1)
+    ...:/path                  a file or directory in that commit
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pachlite.errors import InvalidArgument
+from pachlite.paths import is_commit_id, validate_name
+
+_ANCESTRY = re.compile(r"^(?P<base>[^\^~.]+)(?P<ops>(?:[\^~]\d*|\.\d+)*)$")
+_OP = re.compile(r"([\^~])(\d*)|\.(\d+)")
+
+
+@dataclass(frozen=True)
+class CommitRef:
+    """A commit named by branch or ID, plus an ancestry walk to apply."""
+
+    repo: str
+    branch: str | None = None
+    commit: str | None = None
+    ancestors: int = 0  # how many parents to walk back (^N, ~N)
+    nth: int | None = None  # .N: the Nth commit of the branch, 1-based
+
+    @property
+    def ref(self) -> str:
+        return self.commit or self.branch or ""
+
+    def __str__(self) -> str:
+        text = self.repo
+        if self.branch and self.commit:
+            text += f"@{self.branch}={self.commit}"
+        elif self.ref:
+            text += f"@{self.ref}"
+        if self.nth is not None:
+            text += f".{self.nth}"
+        if self.ancestors:
+            text += f"^{self.ancestors}"
+        return text
+
+
+@dataclass(frozen=True)
+class FileRef:
+    commit: CommitRef
+    path: str  # as given; validated by whoever uses it
+
+    def __str__(self) -> str:
+        return f"{self.commit}:{self.path}"
+
+
+def parse_commit_ref(text: str, default_branch: str | None = None) -> CommitRef:
+    """Parse `repo[@ref]`; `default_branch` fills in a missing ref (None keeps it empty)."""
+    if ":" in text:
+        raise InvalidArgument(
+            f"unexpected path in {text!r}", "name a commit as repo@branch or repo@commit-id"
+        )
+    repo, at, ref = text.partition("@")
+    validate_name("repo", repo)
+    if not at:
+        return CommitRef(repo=repo, branch=default_branch)
+    if not ref:
+        raise InvalidArgument(f"empty reference after '@' in {text!r}", "write repo@branch")
+    match = _ANCESTRY.match(ref)
+    if not match:
+        raise InvalidArgument(
+            f"cannot parse reference {ref!r} in {text!r}",
+            "use branch, commit-id, branch=commit-id, ref^N or branch.N",
+        )
+    base, ops = match.group("base"), match.group("ops")
+    ancestors, nth = _parse_ancestry(ops, text)
+    branch, eq, commit = base.partition("=")
+    if eq:
+        validate_name("branch", branch)
+        if not is_commit_id(commit):
+            raise InvalidArgument(
+                f"{commit!r} in {text!r} is not a commit ID", "commit IDs are 32 hex digits"
+            )
+        return CommitRef(repo, branch=branch, commit=commit, ancestors=ancestors, nth=nth)
+    if is_commit_id(base):
+        if nth is not None:
+            raise InvalidArgument(f"'.N' needs a branch, not a commit, in {text!r}")
+        return CommitRef(repo, commit=base, ancestors=ancestors)
+    validate_name("branch", base)
+    return CommitRef(repo, branch=base, ancestors=ancestors, nth=nth)
+
+
+def _parse_ancestry(ops: str, text: str) -> tuple[int, int | None]:
+    ancestors, nth = 0, None
+    for caret, count, dot in _OP.findall(ops):
+        if dot:
+            if nth is not None or ancestors:
+                raise InvalidArgument(f"'.N' must come first and only once in {text!r}")
+            nth = int(dot)
+            if nth < 1:
+                raise InvalidArgument(f"'.N' counts from 1 in {text!r}")
+        else:
+            ancestors += int(count) if count else 1
+    return ancestors, nth
+
+
+def parse_file_ref(text: str, default_branch: str | None = "master") -> FileRef:
+    """Parse `repo[@ref][:path]`; a missing path is '' (callers choose the default)."""
+    commit_text, _, path = text.partition(":")
+    return FileRef(parse_commit_ref(commit_text, default_branch), path)
+
+
+def parse_branch_ref(text: str) -> tuple[str, str]:
+    """Parse `repo@branch` exactly (no commit, no ancestry)."""
+    ref = parse_commit_ref(text)
+    if ref.branch is None or ref.commit or ref.ancestors or ref.nth is not None:
+        raise InvalidArgument(f"{text!r} is not a branch", "write repo@branch")
+    return ref.repo, ref.branch
