@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup lint test test-quick bench lock clean help
+.PHONY: setup lint test test-quick bench bench-dvc lock clean help
 
 help:
 	@echo "make setup       create .venv (Python 3.12) with the pinned stack and dev tools"
@@ -12,6 +12,7 @@ help:
 	@echo "make test        the whole test suite (what CI runs)"
 	@echo "make test-quick  the suite without the slow end-to-end and crash tests"
 	@echo "make bench       the benchmarks in bench/ at their default sizes"
+	@echo "make bench-dvc   install DVC in bench/.dvc-venv so bench/ingest.py compares with it"
 
 setup: $(VENV)/.installed
 
@@ -38,6 +39,11 @@ test-quick: setup
 bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/provenance.py
+
+# DVC lives in its own venv: its dependencies must not shape the project's pins.
+bench-dvc:
+	@py=$$(scripts/find-python312) || exit 1; [ -x bench/.dvc-venv/bin/dvc ] || \
+	  { "$$py" -m venv bench/.dvc-venv && bench/.dvc-venv/bin/pip install --quiet dvc; }
 
 # Re-resolve the full pin set from the direct pins in pyproject.toml.
 lock:

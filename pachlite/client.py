@@ -26,8 +26,8 @@ from pachlite.model import (
 )
 from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
 from pachlite.pfs import branches, commits, commitsets, files, ingest, provenance, repos
-from pachlite.pfs.fsck import fsck
 from pachlite.pfs.db import Row
+from pachlite.pfs.fsck import fsck
 from pachlite.pfs.refs import resolve_commit
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
@@ -81,9 +81,7 @@ class Client:
         if head:
             head_ref = parse_commit_ref(head if "@" in head else f"{repo}@{head}")
         upstream = [parse_branch_ref(p) for p in provenance] if provenance else None
-        return branches.create_branch(
-            self.store, repo, name, head=head_ref, provenance_of=upstream
-        )
+        return branches.create_branch(self.store, repo, name, head=head_ref, provenance_of=upstream)
 
     def list_branch(self, repo: str) -> list[BranchInfo]:
         return branches.list_branches(self.store, repo)
@@ -136,7 +134,9 @@ class Client:
     def commit_subvenance(self, commit: str) -> list[CommitInfo]:
         """Every commit made, directly or not, from this one."""
         row = resolve_commit(self.store, self._commit_ref(commit))
-        return [commits.commit_info(self.store, r) for r in provenance.full_subvenance(self.store, row)]
+        return [
+            commits.commit_info(self.store, r) for r in provenance.full_subvenance(self.store, row)
+        ]
 
     def list_commit(
         self, target: str | None = None, *, number: int = 0, origin: str | None = None
@@ -362,4 +362,3 @@ def _write_verified(
         os.replace(tmp, destination)
     finally:
         tmp.unlink(missing_ok=True)
-

@@ -58,10 +58,7 @@ def _compile(text: str, i: int, whole: str, closing: str | None) -> tuple[str, i
         ch = text[i]
         if closing and ch == closing:
             return "".join(out), i + 1
-        if closing == ")" and ch == "|":
-            out.append("|")
-            i += 1
-        elif closing == "}" and ch == ",":
+        if (closing == ")" and ch == "|") or (closing == "}" and ch == ","):
             out.append("|")
             i += 1
         elif ch in "!@*+?" and i + 1 < len(text) and text[i + 1] == "(":

@@ -1,12 +1,12 @@
 """pachctl's reference grammar (reference §5.1, §7.1), parsed into plain values.
 
-    repo                       the repo (a branch or commit may then be required)
-    repo@branch                the head of a branch
-    repo@<32-hex id>           a commit
-    repo@branch=<id>           a commit, named through its branch
-    repo@ref^ / ^N / ~N        the Nth ancestor of ref
-    repo@branch.N              the Nth commit of the branch, counting from its first (1)
-    ...:/path                  a file or directory in that commit
+repo                       the repo (a branch or commit may then be required)
+repo@branch                the head of a branch
+repo@<32-hex id>           a commit
+repo@branch=<id>           a commit, named through its branch
+repo@ref^ / ^N / ~N        the Nth ancestor of ref
+repo@branch.N              the Nth commit of the branch, counting from its first (1)
+...:/path                  a file or directory in that commit
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def parse_commit_ref(text: str, default_branch: str | None = None) -> CommitRef:
 
 def _parse_ancestry(ops: str, text: str) -> tuple[int, int | None]:
     ancestors, nth = 0, None
-    for caret, count, dot in _OP.findall(ops):
+    for _caret, count, dot in _OP.findall(ops):
         if dot:
             if nth is not None or ancestors:
                 raise InvalidArgument(f"'.N' must come first and only once in {text!r}")

@@ -53,7 +53,11 @@ def _commit_rows(commits: list[CommitInfo]) -> list[list[str]]:
 @list_.command("commit")
 @click.argument("target", required=False, metavar="[REPO[@BRANCH]|COMMIT-SET-ID]")
 @click.option("-n", "--number", default=0, help="At most this many (newest first).")
-@click.option("--origin", type=click.Choice(["USER", "AUTO"], case_sensitive=False))
+@click.option(
+    "--origin",
+    type=click.Choice(["USER", "AUTO"], case_sensitive=False),
+    help="Only commits made by people (USER) or by propagation (AUTO).",
+)
 @click.option(
     "--subvenance", is_flag=True, help="With REPO@REF: the commits made from that commit."
 )

@@ -13,6 +13,9 @@ from pachlite.cli.verbs import client_from, copy, delete, diff, get, glob, inspe
 from pachlite.model import FileInfo
 from pachlite.pfs.ingest import is_url
 
+# Up to this size a file is read and hash-checked whole before printing; larger files stream.
+VERIFY_BEFORE_PRINT = 64 << 20
+
 
 @put.command("file")
 @click.argument("target", metavar="REPO@BRANCH[:PATH]")
@@ -76,8 +79,11 @@ def get_file(ctx: click.Context, target: str, local: str | None, recursive: bool
         if recursive:
             raise click.UsageError("-r writes a directory and needs -o LOCAL_DIR")
         out = sys.stdout.buffer
-        for chunk in client.iter_file(target):
-            out.write(chunk)
+        if client.inspect_file(target).size_bytes <= VERIFY_BEFORE_PRINT:
+            out.write(client.get_file(target))  # hash checked before a byte is printed
+        else:
+            for chunk in client.iter_file(target):  # checked by the end of the stream
+                out.write(chunk)
         out.flush()
         return
     info = client.inspect_file(target)

@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a in ("-v", "--verbose") for a in args[: _first_verb(args)])
     try:
-        cli.main(args=args, prog_name="pachlite", standalone_mode=False)
+        # Without standalone mode, click returns ctx.exit()'s code instead of exiting.
+        code = cli.main(args=args, prog_name="pachlite", standalone_mode=False)
     except PachliteError as error:
         if verbose:
             traceback.print_exc()
@@ -72,8 +73,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exit_code_for(error))
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx else "pachlite"
+        message = error.format_message().rstrip(".")
+        click.echo(f"error: {message}; see `{where} --help`", err=True)
+        sys.exit(error.exit_code)
     except click.ClickException as error:
-        error.show()
+        click.echo(f"error: {error.format_message()}", err=True)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -93,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(INTERNAL_ERROR)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _first_verb(args: list[str]) -> int:

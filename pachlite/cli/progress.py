@@ -5,16 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
 from pachlite.cli.output import is_terminal
 
 
@@ -24,6 +14,17 @@ def transfer(description: str, total: int | None) -> Iterator[Callable[[int], No
     if not is_terminal():
         yield None
         return
+    # rich costs ~35 ms to import: pay it only when there is a terminal to draw on.
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

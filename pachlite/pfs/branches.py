@@ -102,7 +102,9 @@ def branch_info(store: Store, row: Row) -> BranchInfo:
         repo=repo,
         name=row["name"],
         head=head,
-        direct_provenance=_names(store, provenance.upstream_branches(store, row["id"], direct=True)),
+        direct_provenance=_names(
+            store, provenance.upstream_branches(store, row["id"], direct=True)
+        ),
         provenance=_names(store, provenance.upstream_branches(store, row["id"])),
         subvenance=_names(store, provenance.subvenant_branches(store, row["id"])),
     )
@@ -110,9 +112,7 @@ def branch_info(store: Store, row: Row) -> BranchInfo:
 
 def list_branches(store: Store, repo: str) -> list[BranchInfo]:
     repo_r = repo_row(store, repo)
-    rows = store.db.all(
-        "SELECT * FROM branches WHERE repo_id = ? ORDER BY name", (repo_r["id"],)
-    )
+    rows = store.db.all("SELECT * FROM branches WHERE repo_id = ? ORDER BY name", (repo_r["id"],))
     return [branch_info(store, r) for r in rows]
 
 

@@ -31,9 +31,7 @@ from pachlite.uri import CommitRef
 
 def new_commit_set(store: Store) -> str:
     set_id = uuid.uuid4().hex
-    store.db.execute(
-        "INSERT INTO commit_sets (id, created) VALUES (?, ?)", (set_id, time.time())
-    )
+    store.db.execute("INSERT INTO commit_sets (id, created) VALUES (?, ?)", (set_id, time.time()))
     return set_id
 
 
@@ -160,7 +158,9 @@ def commit_info(store: Store, row: Row) -> CommitInfo:
         finished=row["finished"],
         error=row["error"],
         size_bytes=store.tree_size(row["tree"]),
-        direct_provenance=[f"{r['repo']}@{r['commit_id']}" for r in provenance.upstream(store, row)],
+        direct_provenance=[
+            f"{r['repo']}@{r['commit_id']}" for r in provenance.upstream(store, row)
+        ],
         direct_subvenance=[
             f"{r['repo']}@{r['commit_id']}" for r in provenance.downstream(store, row)
         ],

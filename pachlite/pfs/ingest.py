@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -90,7 +88,7 @@ def store_files(
 
     if len(files) <= 1:
         return [store_one(item) for item in files]
-    with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 2) * 2)) as pool:
+    with ThreadPoolExecutor(max_workers=workers or min(8, os.cpu_count() or 2)) as pool:
         return list(pool.map(store_one, files))
 
 
@@ -100,18 +98,22 @@ def store_stream(
     return objects.put_stream(stream, progress)
 
 
-def store_url(
-    objects: ObjectStore, url: str, progress: Progress | None = None
-) -> tuple[str, int]:
+def store_url(objects: ObjectStore, url: str, progress: Progress | None = None) -> tuple[str, int]:
     """Download a URL straight into the object store."""
+    # urllib.request pulls in http.client and email (~20 ms): only URL puts need it.
+    import urllib.error
+    import urllib.request
+
     try:
-        with urllib.request.urlopen(url, timeout=URL_TIMEOUT_S) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=URL_TIMEOUT_S) as response:
             return objects.put_stream(response, progress)
     except urllib.error.HTTPError as exc:
         raise FetchFailed(f"cannot fetch {url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise FetchFailed(f"cannot fetch {url}: {reason}", "check the URL and the network") from None
+        raise FetchFailed(
+            f"cannot fetch {url}: {reason}", "check the URL and the network"
+        ) from None
 
 
 def url_basename(url: str) -> str:

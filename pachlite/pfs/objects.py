@@ -51,9 +51,9 @@ class ObjectStore:
             self._write_new(digest, (data,))
         return digest, len(data)
 
-    def put_file(self, source: str | os.PathLike[str], progress: Progress | None = None) -> tuple[
-        str, int
-    ]:
+    def put_file(
+        self, source: str | os.PathLike[str], progress: Progress | None = None
+    ) -> tuple[str, int]:
         """Store a local file; small files are read once, large ones streamed."""
         with open(source, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -68,9 +68,9 @@ class ObjectStore:
     def put_stream(self, stream: BinaryIO, progress: Progress | None = None) -> tuple[str, int]:
         return self.put_chunks(iter(lambda: stream.read(CHUNK), b""), progress)
 
-    def put_chunks(self, chunks: Iterable[bytes], progress: Progress | None = None) -> tuple[
-        str, int
-    ]:
+    def put_chunks(
+        self, chunks: Iterable[bytes], progress: Progress | None = None
+    ) -> tuple[str, int]:
         """Stream chunks into a temporary file while hashing, then rename it into place."""
         hasher = hashlib.sha256()
         size = 0

@@ -24,9 +24,7 @@ def move_head(store: Store, repo_id: int, branch: str, commit_row_id: int) -> in
         (repo_id, branch, commit_row_id),
     )
     return int(
-        store.db.scalar(
-            "SELECT id FROM branches WHERE repo_id = ? AND name = ?", (repo_id, branch)
-        )
+        store.db.scalar("SELECT id FROM branches WHERE repo_id = ? AND name = ?", (repo_id, branch))
     )
 
 

@@ -7,9 +7,7 @@ from pachlite.pfs.db import Row
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef
 
-COMMIT_SELECT = (
-    "SELECT c.*, r.name AS repo FROM commits c JOIN repos r ON r.id = c.repo_id"  # noqa: S608
-)
+COMMIT_SELECT = "SELECT c.*, r.name AS repo FROM commits c JOIN repos r ON r.id = c.repo_id"
 
 
 def repo_row(store: Store, name: str) -> Row:
@@ -24,9 +22,7 @@ def repo_row(store: Store, name: str) -> Row:
 
 
 def branch_row(store: Store, repo: Row, name: str) -> Row | None:
-    return store.db.one(
-        "SELECT * FROM branches WHERE repo_id = ? AND name = ?", (repo["id"], name)
-    )
+    return store.db.one("SELECT * FROM branches WHERE repo_id = ? AND name = ?", (repo["id"], name))
 
 
 def require_branch(store: Store, repo: Row, name: str) -> Row:

@@ -138,7 +138,7 @@ class TreeEditor:
         parts = split(path)
         node = self._root
         for depth, name in enumerate(parts[:-1]):
-            node = self._child(node, name, parts[: depth + 1], create=True, target=path)
+            node = self._dir_for_write(node, name, parts[: depth + 1], path)
         last = parts[-1]
         current = node.entries.get(last)
         if current is not None and current.is_dir and not entry.is_dir:
@@ -153,8 +153,8 @@ class TreeEditor:
         """The current entry at a path, edits included (directories only when unedited)."""
         parts = split(path)
         node = self._root
-        for depth, name in enumerate(parts[:-1]):
-            child = self._child(node, name, parts[: depth + 1], create=False, target=path)
+        for name in parts[:-1]:
+            child = self._existing_dir(node, name)
             if child is None:
                 return None
             node = child
@@ -170,8 +170,8 @@ class TreeEditor:
             self._root = _MutableDir({})
             return had
         node = self._root
-        for depth, name in enumerate(parts[:-1]):
-            child = self._child(node, name, parts[: depth + 1], create=False, target=path)
+        for name in parts[:-1]:
+            child = self._existing_dir(node, name)
             if child is None:
                 return False
             node = child
@@ -202,25 +202,27 @@ class TreeEditor:
         save(digest, body, size)
         return Entry(DIR, digest, size)
 
-    def _child(
-        self, node: _MutableDir, name: str, prefix: list[str], *, create: bool, target: str
-    ) -> _MutableDir | None:
+    def _existing_dir(self, node: _MutableDir, name: str) -> _MutableDir | None:
+        """The child directory `name`, loaded for editing; None if absent or a file."""
         child = node.children.get(name)
+        if child is None:
+            entry = node.entries.get(name)
+            if entry is None or not entry.is_dir:
+                return None
+            child = node.children[name] = _MutableDir(dict(self._reader.node(entry.hash)))
+        return child
+
+    def _dir_for_write(
+        self, node: _MutableDir, name: str, prefix: list[str], target: str
+    ) -> _MutableDir:
+        """The child directory `name`, created if missing; a file in the way is a conflict."""
+        child = self._existing_dir(node, name)
         if child is not None:
             return child
-        entry = node.entries.get(name)
-        if entry is None:
-            if not create:
-                return None
-            child = _MutableDir({})
-        elif not entry.is_dir:
-            if not create:
-                return None
+        if name in node.entries:
             raise Conflict(
                 f"cannot write {target}: /{'/'.join(prefix)} is a file",
                 "a path cannot be both a file and a directory; delete or rename the file",
             )
-        else:
-            child = _MutableDir(dict(self._reader.node(entry.hash)))
-        node.children[name] = child
+        child = node.children[name] = _MutableDir({})
         return child

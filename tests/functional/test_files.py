@@ -40,7 +40,8 @@ def test_put_local_file_directory_and_stream(client: Client, tmp_path: Path) -> 
     (src / "nested" / "deep.bin").write_bytes(bytes(range(256)) * 10)
     client.put_file("r@master:/data", src, recursive=True)
     assert sorted(p for p, _, _ in client.walk_file("r@master:/")) == [
-        "/data/nested/deep.bin", "/data/top.txt",
+        "/data/nested/deep.bin",
+        "/data/top.txt",
     ]
     client.put_file("r@master", src / "top.txt")  # no path: /<basename>
     client.put_file("r@master:/into/", src / "top.txt")  # trailing slash: into the dir
@@ -85,11 +86,16 @@ def test_glob_matches_files_and_directories(client: Client) -> None:
     for path in ["/a.txt", "/b.csv", "/dir1/c.txt", "/dir2/dir3/d.txt"]:
         client.put_file_bytes(f"r@master:{path}", b"x")
     assert [f.path for f in client.glob_file("r@master:/*")] == [
-        "/a.txt", "/b.csv", "/dir1/", "/dir2/",
+        "/a.txt",
+        "/b.csv",
+        "/dir1/",
+        "/dir2/",
     ]
     assert [f.path for f in client.glob_file("r@master:/*/*")] == ["/dir1/c.txt", "/dir2/dir3/"]
     assert [f.path for f in client.glob_file("r@master:/**.txt")] == [
-        "/a.txt", "/dir1/c.txt", "/dir2/dir3/d.txt",
+        "/a.txt",
+        "/dir1/c.txt",
+        "/dir2/dir3/d.txt",
     ]
     assert [f.path for f in client.glob_file("r@master:/")] == ["/"]
 
@@ -103,7 +109,8 @@ def test_diff_between_parent_and_between_any_two_commits(client: Client) -> None
     client.put_file_bytes("r@master:/new/file", b"3")
     diffs = client.diff_file("r@master", f"r@{first.id}")
     assert [(d.kind, d.path) for d in diffs] == [
-        (DiffKind.MODIFIED, "/keep"), (DiffKind.ADDED, "/new/file"),
+        (DiffKind.MODIFIED, "/keep"),
+        (DiffKind.ADDED, "/new/file"),
     ]
     last = client.diff_file("r@master")
     assert [(d.kind, d.path) for d in last] == [(DiffKind.ADDED, "/new/file")]

@@ -1,5 +1,7 @@
 """Commit sets (global IDs), propagation and provenance (reference §5.2)."""
 
+import itertools
+
 import pytest
 
 from pachlite import Client
@@ -11,7 +13,7 @@ def chain(client: Client, names: list[str]) -> None:
     for name in names:
         client.create_repo(name)
         client.create_branch(f"{name}@master")
-    for up, down in zip(names, names[1:], strict=False):
+    for up, down in itertools.pairwise(names):
         client.create_branch(f"{down}@master", provenance=[f"{up}@master"])
 
 
@@ -20,7 +22,9 @@ def test_a_put_propagates_one_commit_set_downstream(client: Client) -> None:
     info = client.put_file_bytes("raw@master:/x", b"1")
     commit_set = client.list_commit(info.id)
     assert sorted((c.repo, c.origin) for c in commit_set) == [
-        ("clean", Origin.AUTO), ("model", Origin.AUTO), ("raw", Origin.USER),
+        ("clean", Origin.AUTO),
+        ("model", Origin.AUTO),
+        ("raw", Origin.USER),
     ]
     clean = client.inspect_commit("clean@master")
     assert clean.id == info.id and not clean.is_finished

@@ -12,7 +12,10 @@ def test_create_list_inspect_delete_repo(client: Client) -> None:
     assert [r.name for r in client.list_repo()] == ["labels", "images"]
     info = client.inspect_repo("images")
     assert (info.description, info.type, info.size_bytes, info.branches) == (
-        "raw pictures", "user", 0, [],
+        "raw pictures",
+        "user",
+        0,
+        [],
     )
     client.delete_repo("labels")
     assert [r.name for r in client.list_repo()] == ["images"]

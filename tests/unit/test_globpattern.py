@@ -6,7 +6,13 @@ from pachlite.errors import InvalidArgument
 from pachlite.globpattern import clean_glob, compile_glob, expand_template
 
 TREE = [
-    "/a.txt", "/b.csv", "/dir1", "/dir1/c.txt", "/dir2", "/dir2/dir3", "/dir2/dir3/d.txt",
+    "/a.txt",
+    "/b.csv",
+    "/dir1",
+    "/dir1/c.txt",
+    "/dir2",
+    "/dir2/dir3",
+    "/dir2/dir3/d.txt",
 ]
 
 

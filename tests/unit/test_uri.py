@@ -31,8 +31,18 @@ def test_a_missing_ref_takes_the_default_branch() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "@master", "images@", "im ages@master", "images@mas ter", f"images@x={ID[:5]}",
-             "images@master.0", f"images@{ID}.2", "images@master^.2"]
+    "text",
+    [
+        "",
+        "@master",
+        "images@",
+        "im ages@master",
+        "images@mas ter",
+        f"images@x={ID[:5]}",
+        "images@master.0",
+        f"images@{ID}.2",
+        "images@master^.2",
+    ],
 )
 def test_bad_commit_refs(text: str) -> None:
     with pytest.raises(InvalidArgument):
