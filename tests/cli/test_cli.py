@@ -157,3 +157,35 @@ def test_fsck_reports_corruption_with_exit_code_8(cli: Cli) -> None:
     assert "corrupt" in result.out
     got = cli("get", "file", "r@master:/a", check=False)
     assert got.code == 8 and "does not match its hash" in got.err
+
+
+def test_a_terminal_gets_a_progress_bar(cli: Cli) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    (cli.cwd / "big.bin").write_bytes(os.urandom(50_000_000))
+    cli("create", "repo", "r")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pachlite", "put", "file", "r@master:/big.bin", "-f", "big.bin"],
+        cwd=cli.cwd,
+        env={**os.environ, "PACHLITE_ROOT": str(cli.root), "COLUMNS": "100"},
+        stderr=follower,
+        stdout=subprocess.DEVNULL,
+    )
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the pty closes when the process exits
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    assert "big.bin" in drawn.decode(errors="replace")
+    assert "━" in drawn.decode(errors="replace")
