@@ -158,3 +158,117 @@ class FsckReport:
         data = asdict(self)
         data["ok"] = self.ok
         return data
+
+
+class JobState(StrEnum):
+    """Pachyderm's job states (reference §4.1)."""
+
+    CREATED = "JOB_CREATED"
+    STARTING = "JOB_STARTING"
+    RUNNING = "JOB_RUNNING"
+    FINISHING = "JOB_FINISHING"
+    SUCCESS = "JOB_SUCCESS"
+    FAILURE = "JOB_FAILURE"
+    KILLED = "JOB_KILLED"
+    UNRUNNABLE = "JOB_UNRUNNABLE"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobState.SUCCESS, JobState.FAILURE, JobState.KILLED, JobState.UNRUNNABLE)
+
+
+class DatumState(StrEnum):
+    """Pachyderm's datum states as `list datum` shows them (reference §4.2)."""
+
+    STARTING = "STARTING"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    RECOVERED = "RECOVERED"
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    name: str
+    version: int
+    spec_hash: str
+    state: str  # running | paused
+    created: float
+    description: str
+    input_repos: list[str]
+    user_spec: dict[str, Any]
+    effective_spec: dict[str, Any]
+    notes: list[str]
+    last_job_state: str | None
+    workdir: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    pipeline: str
+    id: str
+    state: JobState
+    reason: str | None
+    version: int
+    spec_hash: str
+    output_commit: str | None
+    input_commits: list[str]
+    created: float
+    started: float | None
+    finished: float | None
+    data_total: int
+    data_processed: int
+    data_skipped: int
+    data_failed: int
+    data_recovered: int
+    image: str
+    git_commit: str | None
+
+    @property
+    def uri(self) -> str:
+        return f"{self.pipeline}@{self.id}"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["state"] = str(self.state)
+        return data
+
+
+@dataclass(frozen=True)
+class DatumInfo:
+    job: str  # pipeline@job
+    id: str
+    state: DatumState
+    reason: str | None
+    hash: str
+    inputs: list[dict[str, Any]]
+    outputs: list[str]
+    attempts: int
+    started: float | None
+    finished: float | None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started is None or self.finished is None:
+            return None
+        return self.finished - self.started
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["state"] = str(self.state)
+        return data
+
+
+@dataclass(frozen=True)
+class LogLine:
+    job: str
+    datum: str | None
+    stream: str
+    time: float
+    line: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

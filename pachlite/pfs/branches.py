@@ -58,6 +58,28 @@ def create_branch(
         return branch_info(store, require_branch(store, repo_r, name))
 
 
+def set_provenance(store: Store, repo: str, name: str, upstream: list[tuple[str, str]]) -> None:
+    """Create the branch if needed and set what it is computed from, without a new commit
+    (a pipeline then starts its own commit set)."""
+    validate_name("branch", name)
+    with store.db.atomic():
+        repo_r = repo_row(store, repo)
+        if branch_row(store, repo_r, name) is None:
+            store.db.execute(
+                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r["id"], name)
+            )
+        _set_provenance(store, repo, name, require_branch(store, repo_r, name)["id"], upstream)
+
+
+def ensure_branch(store: Store, repo: str, name: str) -> None:
+    with store.db.atomic():
+        repo_r = repo_row(store, repo)
+        if branch_row(store, repo_r, name) is None:
+            store.db.execute(
+                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r["id"], name)
+            )
+
+
 def _set_provenance(
     store: Store, repo: str, name: str, branch_id: int, provenance_of: list[tuple[str, str]]
 ) -> bool:

@@ -213,3 +213,32 @@ def wait_commit(store: Store, ref: CommitRef, timeout: float | None = None) -> l
             )
         time.sleep(delay)
         delay = min(delay * 2, 0.5)
+
+
+def start_auto_commit(store: Store, repo: str, branch: str) -> Row:
+    """A new commit set starting at this branch: an open AUTO commit recording its inputs'
+    current heads, propagated downstream (what creating or updating a pipeline does)."""
+    with store.db.atomic():
+        repo_r = repo_row(store, repo)
+        branch_r = branch_row(store, repo_r, branch)
+        parent = commit_by_row_id(store, branch_r["head"]) if branch_r and branch_r["head"] else None
+        set_id = new_commit_set(store)
+        row_id = insert_commit(store, repo_r["id"], set_id, branch, parent, Origin.AUTO)
+        branch_id = provenance.move_head(store, repo_r["id"], branch, row_id)
+        provenance.record_branch_provenance(store, branch_id, row_id)
+        provenance.propagate(store, set_id, [branch_id])
+        return commit_by_row_id(store, row_id)
+
+
+def set_content(store: Store, row_id: int, tree: str) -> None:
+    """Replace an open commit's content (a job resets its output to the last good one)."""
+    store.db.execute("UPDATE commits SET tree = ? WHERE id = ? AND finished IS NULL", (tree, row_id))
+
+
+def close_commit(store: Store, row_id: int, *, error: str | None = None) -> None:
+    """Finish a commit on behalf of whatever computes it (a job), with or without an error."""
+    now = time.time()
+    store.db.execute(
+        "UPDATE commits SET finishing = ?, finished = ?, error = ? WHERE id = ? AND finished IS NULL",
+        (now, now, error, row_id),
+    )

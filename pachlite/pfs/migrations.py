@@ -60,6 +60,72 @@ CREATE TABLE branch_provenance (
 CREATE INDEX branch_subvenance ON branch_provenance(upstream)
 """
 
+PIPELINES = """
+CREATE TABLE pipelines (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    salt TEXT NOT NULL,
+    stopped INTEGER NOT NULL DEFAULT 0,
+    output_branch TEXT NOT NULL DEFAULT 'master',
+    workdir TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE pipeline_versions (
+    pipeline_id INTEGER NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    spec_hash TEXT NOT NULL,
+    user_spec TEXT NOT NULL,
+    effective_spec TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (pipeline_id, version)
+);
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    pipeline_id INTEGER NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    job_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    output_commit INTEGER REFERENCES commits(id) ON DELETE SET NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    created REAL NOT NULL,
+    started REAL,
+    finished REAL,
+    data_total INTEGER NOT NULL DEFAULT 0,
+    data_processed INTEGER NOT NULL DEFAULT 0,
+    data_skipped INTEGER NOT NULL DEFAULT 0,
+    data_failed INTEGER NOT NULL DEFAULT 0,
+    data_recovered INTEGER NOT NULL DEFAULT 0,
+    git_commit TEXT,
+    forced TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (pipeline_id, job_id)
+);
+CREATE INDEX jobs_output ON jobs(output_commit);
+CREATE TABLE datums (
+    job INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    datum_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    items TEXT NOT NULL,
+    outputs TEXT NOT NULL DEFAULT '[]',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    started REAL,
+    finished REAL,
+    PRIMARY KEY (job, datum_id)
+);
+CREATE TABLE logs (
+    id INTEGER PRIMARY KEY,
+    job INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    datum_id TEXT,
+    stream TEXT NOT NULL,
+    time REAL NOT NULL,
+    line TEXT NOT NULL
+);
+CREATE INDEX logs_job ON logs(job, id)
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
+    ("0002_pipelines", PIPELINES),
 ]

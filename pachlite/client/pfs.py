@@ -1,8 +1,4 @@
-"""`pachlite.Client`: every pachlite verb as a Python call. The CLI is a thin layer over it.
-
-References use pachctl's grammar (`repo@branch:/path`, `repo@<id>`, `repo@branch^2`), so code
-written against this client reads like the pachctl commands it mirrors.
-"""
+"""The PFS half of `pachlite.Client`: repos, branches, commits, files, fsck."""
 
 from __future__ import annotations
 
@@ -10,7 +6,6 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import BinaryIO
 
 from pachlite.errors import Conflict, InvalidArgument
@@ -35,26 +30,8 @@ from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref,
 Progress = Callable[[int], None]
 
 
-class Client:
-    """A handle on one data root (`root`, else $PACHLITE_ROOT, else ./.pachlite)."""
-
-    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
-        self.store = Store(root)
-
-    @property
-    def root(self) -> Path:
-        return self.store.root
-
-    def close(self) -> None:
-        self.store.close()
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+class PfsVerbs:
+    store: Store
 
     # -- repos -----------------------------------------------------------------------------
 

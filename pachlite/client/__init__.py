@@ -1,0 +1,40 @@
+"""`pachlite.Client`: every pachlite verb as a Python call. The CLI is a thin layer over it.
+
+References use pachctl's grammar (`repo@branch:/path`, `repo@<id>`, `repo@branch^2`), so code
+written against this client reads like the pachctl commands it mirrors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+from pachlite.client.pfs import PfsVerbs
+from pachlite.client.pps import PpsVerbs
+from pachlite.pfs.store import Store
+
+
+class Client(PfsVerbs, PpsVerbs):
+    """A handle on one data root (`root`, else $PACHLITE_ROOT, else ./.pachlite)."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.store = Store(root)
+
+    @property
+    def root(self) -> Path:
+        return self.store.root
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+__all__ = ["Client"]

@@ -1,0 +1,1 @@
+"""PPS: pure pipeline planning (specs, defaults, validation, datums, job plans)."""

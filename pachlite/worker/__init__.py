@@ -1,0 +1,1 @@
+"""Side effects of pipelines: running user code, jobs, scheduling."""

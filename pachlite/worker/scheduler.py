@@ -1,0 +1,102 @@
+"""Running the jobs that are ready, in DAG order, one scheduler per data root at a time.
+
+The scheduler lock is an flock on `<root>/scheduler.lock`: the kernel drops it when its
+process dies, so a job left RUNNING by a crash has no owner and is simply run again from the
+start (a job resets its output commit first, so a rerun is clean).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from pachlite.model import JobState
+from pachlite.pfs.store import Store
+from pachlite.pps.validate import iter_inputs
+from pachlite.worker import jobs
+
+ProgressFactory = Callable[[str, str, int], "Callable[[int, int], None] | None"]
+
+
+@dataclass(frozen=True)
+class RanJob:
+    pipeline: str
+    job_id: str
+    state: JobState
+
+
+@contextmanager
+def scheduler_lock(store: Store, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    path = store.root / "scheduler.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def pipeline_order(store: Store) -> list[str]:
+    """Pipeline names, upstream first."""
+    inputs: dict[str, set[str]] = {}
+    for row in store.db.all(
+        "SELECT p.name, v.effective_spec FROM pipelines p JOIN pipeline_versions v "
+        "ON v.pipeline_id = p.id AND v.version = p.version"
+    ):
+        spec = json.loads(row["effective_spec"])
+        inputs[row["name"]] = {body["repo"] for _, body in iter_inputs(spec.get("input"))}
+    ordered: list[str] = []
+    pending = sorted(inputs)
+    while pending:
+        ready = [p for p in pending if not (inputs[p] & set(pending))] or pending[:1]
+        ordered.extend(ready)
+        pending = [p for p in pending if p not in ready]
+    return ordered
+
+
+def next_runnable(store: Store) -> int | None:
+    """The first job, in DAG then commit order, whose inputs are all finished."""
+    jobs.ensure_jobs(store)
+    rank = {name: i for i, name in enumerate(pipeline_order(store))}
+    candidates = store.db.all(
+        "SELECT j.id, j.state, p.name, c.finished AS output_finished FROM jobs j "
+        "JOIN pipelines p ON p.id = j.pipeline_id "
+        "LEFT JOIN commits c ON c.id = j.output_commit "
+        "WHERE p.stopped = 0 AND j.state NOT IN (?, ?, ?, ?) ORDER BY j.output_commit",
+        [str(s) for s in JobState if s.terminal],
+    )
+    for row in sorted(candidates, key=lambda r: rank.get(r["name"], 0)):
+        if row["output_finished"] is not None:
+            # Someone finished the output commit by hand (finish commit --force).
+            jobs.set_state(store, row["id"], JobState.KILLED, "output commit finished outside the job")
+            continue
+        if jobs.inputs_ready(store, jobs.load(store, row["id"])):
+            return int(row["id"])
+    return None
+
+
+def run_pending(
+    store: Store,
+    *,
+    progress: ProgressFactory | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> list[RanJob]:
+    """Run every job that is ready, including those its own jobs make ready downstream."""
+    ran: list[RanJob] = []
+    with scheduler_lock(store, on_wait):
+        while (job_row_id := next_runnable(store)) is not None:
+            record = jobs.load(store, job_row_id)
+            name, job_id = record.pipeline["name"], record.row["job_id"]
+            callback = progress(name, job_id, 0) if progress else None
+            state = jobs.run_job(store, job_row_id, callback)
+            ran.append(RanJob(name, job_id, state))
+    return ran
