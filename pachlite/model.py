@@ -66,6 +66,12 @@ class CommitInfo:
     size_bytes: int
     direct_provenance: list[str]  # "repo@id"
     direct_subvenance: list[str]
+    # For a pipeline's output commit: what made it (reference: issue 4, provenance).
+    job: str | None = None  # "pipeline@job-id"
+    pipeline_version: int | None = None
+    spec_hash: str | None = None
+    image: str | None = None
+    git_commit: str | None = None
 
     @property
     def is_finished(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pachlite.cli import output
+from pachlite.cli.jobs_runner import triggers_jobs
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import client_from, create, delete, inspect, list_
 from pachlite.model import BranchInfo
@@ -21,6 +22,7 @@ from pachlite.model import BranchInfo
     help="A branch this one is computed from (repeatable). New commits there propagate here.",
 )
 @click.pass_context
+@triggers_jobs
 def create_branch(
     ctx: click.Context, branch: str, head: str | None, provenance: tuple[str, ...]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pachlite.cli import output
+from pachlite.cli.jobs_runner import triggers_jobs
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import client_from, delete, finish, inspect, list_, squash, start, wait
 from pachlite.model import CommitInfo, ProvenanceNode
@@ -27,6 +28,7 @@ def start_commit(ctx: click.Context, branch: str, parent: str | None, message: s
 @click.option("-f", "--force", is_flag=True, help="Finish a commit made by provenance too.")
 @click.option("--error", help="Finish it as failed, with this reason (as a failed job does).")
 @click.pass_context
+@triggers_jobs
 def finish_commit(
     ctx: click.Context, commit: str, message: str | None, force: bool, error: str | None
 ) -> None:
@@ -130,6 +132,15 @@ def inspect_commit(ctx: click.Context, commit: str, full: bool, fmt: str) -> Non
             ("Direct subvenance", ", ".join(info.direct_subvenance) or "-"),
         ]
     )
+    if info.job:
+        output.fields(
+            [
+                ("Job", info.job),
+                ("Pipeline version", f"{info.pipeline_version} (spec hash {info.spec_hash})"),
+                ("Image", info.image or "-"),
+                ("Git commit", info.git_commit or "- (not a git checkout)"),
+            ]
+        )
     if tree is not None:
         click.echo("Provenance:")
         for line in _tree_lines(tree):

@@ -8,6 +8,7 @@ import sys
 import click
 
 from pachlite.cli import output, progress
+from pachlite.cli.jobs_runner import triggers_jobs
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import client_from, copy, delete, diff, get, glob, inspect, list_, put
 from pachlite.model import FileInfo
@@ -31,6 +32,7 @@ VERIFY_BEFORE_PRINT = 64 << 20
 @click.option("-a", "--append", is_flag=True, help="Append to the file instead of overwriting.")
 @click.option("-m", "--message", default="", help="Description of the commit this put makes.")
 @click.pass_context
+@triggers_jobs
 def put_file(
     ctx: click.Context, target: str, source: str, recursive: bool, append: bool, message: str
 ) -> None:
@@ -175,6 +177,7 @@ def diff_file(ctx: click.Context, new: str, old: str | None, name_only: bool, fm
 @click.argument("target", metavar="REPO@BRANCH:PATH")
 @click.option("-r", "--recursive", is_flag=True, help="Delete a directory with its content.")
 @click.pass_context
+@triggers_jobs
 def delete_file(ctx: click.Context, target: str, recursive: bool) -> None:
     """Delete a file or directory (in a new commit, or in the open one)."""
     client_from(ctx).delete_file(target, recursive=recursive)
@@ -185,6 +188,7 @@ def delete_file(ctx: click.Context, target: str, recursive: bool) -> None:
 @click.argument("target", metavar="DST-REPO@BRANCH:PATH")
 @click.option("-a", "--append", is_flag=True, help="Append to the destination file.")
 @click.pass_context
+@triggers_jobs
 def copy_file(ctx: click.Context, source: str, target: str, append: bool) -> None:
     """Copy a file or directory; the data is shared, not duplicated."""
     client_from(ctx).copy_file(source, target, append=append)

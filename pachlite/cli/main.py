@@ -8,7 +8,9 @@ import traceback
 import click
 
 from pachlite import __version__
-from pachlite.cli import branch, commit, file, output, repo  # noqa: F401  (register nouns)
+from pachlite.cli import branch, commit, file, job, output, pipeline, repo  # noqa: F401
+
+# (importing the noun modules registers their commands)
 from pachlite.cli.errors import EXIT_CODE_HELP, INTERNAL_ERROR, INTERRUPTED, exit_code_for
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import VERBS, client_from
@@ -35,6 +37,7 @@ def cli(root: str | None, verbose: bool) -> None:
 
 for verb in VERBS:
     cli.add_command(verb)
+cli.add_command(job.logs)
 
 
 @cli.command()

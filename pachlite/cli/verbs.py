@@ -70,7 +70,7 @@ def copy() -> None:
 
 @click.group(cls=_Verb)
 def start() -> None:
-    """Start a commit."""
+    """Start a commit or a stopped pipeline."""
 
 
 @click.group(cls=_Verb)
@@ -88,7 +88,45 @@ def squash() -> None:
     """Squash a commit set into its children."""
 
 
-VERBS = [create, list_, inspect, delete, put, get, glob, diff, copy, start, finish, wait, squash]
+@click.group(cls=_Verb)
+def update() -> None:
+    """Update a pipeline."""
+
+
+@click.group(cls=_Verb)
+def stop() -> None:
+    """Stop a pipeline or a job."""
+
+
+@click.group(cls=_Verb)
+def run() -> None:
+    """Run a cron tick now."""
+
+
+@click.group(cls=_Verb)
+def restart() -> None:
+    """Process datums again."""
+
+
+VERBS = [
+    create,
+    list_,
+    inspect,
+    delete,
+    put,
+    get,
+    glob,
+    diff,
+    copy,
+    start,
+    finish,
+    wait,
+    squash,
+    update,
+    stop,
+    run,
+    restart,
+]
 
 
 def client_from(ctx: click.Context) -> Client:

@@ -40,8 +40,12 @@ class PpsVerbs:
         )
 
     def update_pipeline(
-        self, spec: str | os.PathLike[str] | dict[str, Any], *, reprocess: bool = False,
-        stdin_text: str | None = None, workdir: str | None = None,
+        self,
+        spec: str | os.PathLike[str] | dict[str, Any],
+        *,
+        reprocess: bool = False,
+        stdin_text: str | None = None,
+        workdir: str | None = None,
     ) -> list[PipelineInfo]:
         return self.create_pipeline(
             spec, update=True, reprocess=reprocess, stdin_text=stdin_text, workdir=workdir
@@ -104,7 +108,10 @@ class PpsVerbs:
     ) -> list[tuple[int, LogLine]]:
         job_pipeline, job_id = job_info.parse_job(job) if job else (None, None)
         return job_info.logs(
-            self.store, pipeline=pipeline or job_pipeline, job_id=job_id, datum_id=datum,
+            self.store,
+            pipeline=pipeline or job_pipeline,
+            job_id=job_id,
+            datum_id=datum,
             after=after,
         )
 

@@ -7,9 +7,11 @@ head move, propagates an AUTO commit with the same ID to each downstream branch 
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from pachlite.errors import CommitNotFound, Conflict, InvalidArgument, Timeout
 from pachlite.model import CommitInfo, Origin
@@ -164,7 +166,29 @@ def commit_info(store: Store, row: Row) -> CommitInfo:
         direct_subvenance=[
             f"{r['repo']}@{r['commit_id']}" for r in provenance.downstream(store, row)
         ],
+        **_made_by(store, row),
     )
+
+
+def _made_by(store: Store, row: Row) -> dict[str, Any]:
+    """The job, pipeline version, image and git commit behind a pipeline's output commit."""
+    job = store.db.one(
+        """SELECT j.job_id, j.version, j.git_commit, p.name, v.spec_hash, v.effective_spec
+           FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id
+           JOIN pipeline_versions v ON v.pipeline_id = p.id AND v.version = j.version
+           WHERE j.output_commit = ?""",
+        (row["id"],),
+    )
+    if job is None:
+        return {}
+    spec = json.loads(job["effective_spec"])
+    return {
+        "job": f"{job['name']}@{job['job_id']}",
+        "pipeline_version": job["version"],
+        "spec_hash": job["spec_hash"],
+        "image": (spec.get("transform") or {}).get("image"),
+        "git_commit": job["git_commit"],
+    }
 
 
 def list_commits(
@@ -221,7 +245,9 @@ def start_auto_commit(store: Store, repo: str, branch: str) -> Row:
     with store.db.atomic():
         repo_r = repo_row(store, repo)
         branch_r = branch_row(store, repo_r, branch)
-        parent = commit_by_row_id(store, branch_r["head"]) if branch_r and branch_r["head"] else None
+        parent = (
+            commit_by_row_id(store, branch_r["head"]) if branch_r and branch_r["head"] else None
+        )
         set_id = new_commit_set(store)
         row_id = insert_commit(store, repo_r["id"], set_id, branch, parent, Origin.AUTO)
         branch_id = provenance.move_head(store, repo_r["id"], branch, row_id)
@@ -232,13 +258,16 @@ def start_auto_commit(store: Store, repo: str, branch: str) -> Row:
 
 def set_content(store: Store, row_id: int, tree: str) -> None:
     """Replace an open commit's content (a job resets its output to the last good one)."""
-    store.db.execute("UPDATE commits SET tree = ? WHERE id = ? AND finished IS NULL", (tree, row_id))
+    store.db.execute(
+        "UPDATE commits SET tree = ? WHERE id = ? AND finished IS NULL", (tree, row_id)
+    )
 
 
 def close_commit(store: Store, row_id: int, *, error: str | None = None) -> None:
     """Finish a commit on behalf of whatever computes it (a job), with or without an error."""
     now = time.time()
     store.db.execute(
-        "UPDATE commits SET finishing = ?, finished = ?, error = ? WHERE id = ? AND finished IS NULL",
+        "UPDATE commits SET finishing = ?, finished = ?, error = ? "
+        "WHERE id = ? AND finished IS NULL",
         (now, now, error, row_id),
     )

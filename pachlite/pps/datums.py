@@ -131,9 +131,20 @@ def pfs_items(pfs: Mapping[str, Any], listings: Listings) -> list[Item]:
     items: list[Item] = []
     if glob.pattern == "/":
         size = sum(e.size for e in commit.entries if not e.is_dir)
-        return [Item(name, commit.repo, commit.branch, commit.commit, "/", commit.root_hash,
-                     size, True, "" if join_on is not None else None,
-                     "" if group_by is not None else None)]
+        return [
+            Item(
+                name,
+                commit.repo,
+                commit.branch,
+                commit.commit,
+                "/",
+                commit.root_hash,
+                size,
+                True,
+                "" if join_on is not None else None,
+                "" if group_by is not None else None,
+            )
+        ]
     for entry in commit.entries:
         match = glob.match(entry.path)
         if not match:
@@ -155,9 +166,9 @@ def pfs_items(pfs: Mapping[str, Any], listings: Listings) -> list[Item]:
     return items
 
 
-def _leaf_items(children: Iterable[Mapping[str, Any]], kind: str, listings: Listings) -> list[
-    tuple[Mapping[str, Any], list[Item]]
-]:
+def _leaf_items(
+    children: Iterable[Mapping[str, Any]], kind: str, listings: Listings
+) -> list[tuple[Mapping[str, Any], list[Item]]]:
     out = []
     for child in children:
         if child.get("pfs") is None:

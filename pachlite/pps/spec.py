@@ -49,7 +49,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise InvalidArgument(
                 f"YAML alias at line {event.start_mark.line + 1} is not supported",
                 "write the value out in full (pachctl refuses anchors and aliases too)",
@@ -66,7 +66,7 @@ _StrictLoader.yaml_implicit_resolvers = {
 def load_documents(text: str, source: str = "<spec>") -> list[Spec]:
     """Every spec in a file: YAML documents, each a spec or a list of specs."""
     try:
-        documents = list(yaml.load_all(text, Loader=_StrictLoader))  # noqa: S506 - safe loader
+        documents = list(yaml.load_all(text, Loader=_StrictLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -171,8 +171,7 @@ def validate_schema(spec: Spec, source: str = "<spec>") -> None:
         error = jsonschema.exceptions.best_match(errors)
         where = ".".join(_snake(str(p)) for p in error.absolute_path) or "the spec"
         raise InvalidArgument(
-            f"{source}: `{where}` does not match Pachyderm's pipeline schema: "
-            f"{_short(error)}",
+            f"{source}: `{where}` does not match Pachyderm's pipeline schema: {_short(error)}",
             "see https://docs.pachyderm.com/latest/build-dags/pipeline-spec/",
         )
 
@@ -184,7 +183,7 @@ def _short(error: jsonschema.ValidationError) -> str:
         types = sorted({str(e.validator_value) for e in error.context if e.validator == "type"})
         if types:
             return f"{error.instance!r} should be {' or '.join(t for t in types if t != 'null')}"
-    return error.message.splitlines()[0][:200]
+    return str(error.message).splitlines()[0][:200]
 
 
 def parse_duration(text: str | None, field: str) -> float | None:

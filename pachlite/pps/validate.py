@@ -50,7 +50,7 @@ CLUSTER_ONLY: dict[str, str] = {
     "service.type": "the Kubernetes service type on a cluster",
 }
 UNSUPPORTED: dict[str, str] = {
-    "tfJob": "Pachyderm itself rejects tf_job (\"not supported yet\")",
+    "tfJob": 'Pachyderm itself rejects tf_job ("not supported yet")',
     "egress": "egress is not implemented by pachlite; copy the output commit yourself",
     "s3Out": "the S3 gateway is not implemented by pachlite; write to /pfs/out",
     "transform.datumBatching": "datum batching (NextDatum) is not implemented by pachlite; "
@@ -159,9 +159,9 @@ def validate(
             fail("a spout cannot use autoscaling", "remove `autoscaling`")
     elif not node:
         fail("`input` is required (only spouts have none)", "add an input, e.g. pfs: {repo, glob}")
-    if (service or (spout or {}).get("service")) and ((spec.get("parallelismSpec") or {}).get(
-        "constant"
-    ) or 1) != 1:
+    if (service or (spout or {}).get("service")) and (
+        (spec.get("parallelismSpec") or {}).get("constant") or 1
+    ) != 1:
         fail("a service runs exactly one worker", "set parallelism_spec.constant to 1")
     if spec.get("reprocessSpec") not in REPROCESS_SPECS:
         fail(
@@ -189,8 +189,10 @@ def _validate_input_tree(node: dict[str, Any] | None, fail: Any, *, under_union:
         return
     kinds = [k for k in ("pfs", "cross", "union", "join", "group", "cron") if node.get(k)]
     if len(kinds) != 1:
-        fail(f"an input must have exactly one of pfs, cross, union, join, group, cron; got "
-             f"{', '.join(kinds) or 'none'}")
+        fail(
+            f"an input must have exactly one of pfs, cross, union, join, group, cron; got "
+            f"{', '.join(kinds) or 'none'}"
+        )
     kind = kinds[0]
     if kind in ("cross", "union", "join", "group"):
         for child in node[kind]:
@@ -287,5 +289,6 @@ def _lookup(spec: Mapping[str, Any], dotted: str) -> Any:
 
 
 def _snake(dotted: str) -> str:
-    return ".".join(re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), p)
-                    for p in dotted.split("."))
+    return ".".join(
+        re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), p) for p in dotted.split(".")
+    )

@@ -79,12 +79,12 @@ def run_datum(
         try:
             outcome, outputs, problem = _attempt(ctx, datum, scratch, timeout, log, should_stop)
             if outcome is not None and outcome.stopped:
-                return DatumResult(datum, DatumState.FAILED, "stopped", [], attempt, started,
-                                   time.time(), logs)
+                return DatumResult(
+                    datum, DatumState.FAILED, "stopped", [], attempt, started, time.time(), logs
+                )
             if problem is None and outcome is not None and outcome.ok(accepted):
                 state = DatumState.RECOVERED if recovered else DatumState.SUCCESS
-                return DatumResult(datum, state, None, outputs, attempt, started, time.time(),
-                                   logs)
+                return DatumResult(datum, state, None, outputs, attempt, started, time.time(), logs)
             reason = problem or (outcome.describe() if outcome else "failed")
             log("stderr", f"pachlite: attempt {attempt}/{tries} failed: {reason}")
             if transform.get("errCmd") and _recover(ctx, datum, scratch, timeout, log):
@@ -134,7 +134,10 @@ def _attempt(
 
 
 def _recover(
-    ctx: DatumContext, datum: Datum, scratch: Path, timeout: float | None,
+    ctx: DatumContext,
+    datum: Datum,
+    scratch: Path,
+    timeout: float | None,
     log: user_code.LogSink,
 ) -> bool:
     transform = ctx.spec.get("transform") or {}

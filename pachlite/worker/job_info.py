@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from pachlite.errors import Conflict, InvalidArgument, NotFound, Timeout, did_you_mean
 from pachlite.model import DatumInfo, DatumState, JobInfo, JobState, LogLine
@@ -52,11 +53,12 @@ def _job_info(store: Store, row: Row) -> JobInfo:
     )
 
 
-def list_jobs(store: Store, *, pipeline: str | None = None, job_id: str | None = None) -> list[
-    JobInfo
-]:
+def list_jobs(
+    store: Store, *, pipeline: str | None = None, job_id: str | None = None
+) -> list[JobInfo]:
     jobs.ensure_jobs(store)
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if pipeline:
         require_pipeline(store, pipeline)
         where.append("p.name = ?")
@@ -74,10 +76,14 @@ def job_row(store: Store, pipeline: str, job_id: str) -> Row:
     require_pipeline(store, pipeline)
     row = store.db.one(f"{JOB_SELECT} WHERE p.name = ? AND j.job_id = ?", (pipeline, job_id))
     if row is None:
-        ids = [r[0] for r in store.db.all(
-            "SELECT j.job_id FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id WHERE p.name = ?",
-            (pipeline,),
-        )]
+        ids = [
+            r[0]
+            for r in store.db.all(
+                "SELECT j.job_id FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id "
+                "WHERE p.name = ?",
+                (pipeline,),
+            )
+        ]
         raise NotFound(
             f"job {pipeline}@{job_id} not found{did_you_mean(job_id, ids)}",
             f"see `pachlite list job -p {pipeline}`",
@@ -181,7 +187,8 @@ def logs(
     after: int = 0,
 ) -> list[tuple[int, LogLine]]:
     """Log lines of user code (id, line), oldest first; `after` continues a follow."""
-    where, params = ["l.id > ?"], [after]
+    where: list[str] = ["l.id > ?"]
+    params: list[Any] = [after]
     if pipeline:
         require_pipeline(store, pipeline)
         where.append("p.name = ?")
@@ -198,8 +205,12 @@ def logs(
         params,
     )
     return [
-        (r["id"], LogLine(f"{r['pipeline']}@{r['job_id']}", r["datum_id"], r["stream"], r["time"],
-                          r["line"]))
+        (
+            r["id"],
+            LogLine(
+                f"{r['pipeline']}@{r['job_id']}", r["datum_id"], r["stream"], r["time"], r["line"]
+            ),
+        )
         for r in rows
     ]
 

@@ -90,7 +90,9 @@ def run_job(store: Store, job_row_id: int, progress: Progress | None = None) -> 
     inputs = provenance.upstream(store, output)
     failed_upstream = sorted({c["repo"] for c in inputs if c["error"]})
     if failed_upstream:
-        reason = f"unrunnable because the following upstream pipelines failed: {', '.join(failed_upstream)}"
+        reason = "unrunnable because the following upstream pipelines failed: " + ", ".join(
+            failed_upstream
+        )
         with store.db.atomic():
             commits.close_commit(store, output["id"], error=reason)
             set_state(store, job_row_id, JobState.UNRUNNABLE, reason)
@@ -210,8 +212,10 @@ def _files_under(store: Store, item: Item) -> Iterator[tuple[str, str]]:
     assert commit is not None
     path = item.path.rstrip("/") or "/"
     if item.is_dir:
-        root = Entry("d", commit["tree"], 0) if path == "/" else store.trees.lookup(
-            commit["tree"], path
+        root = (
+            Entry("d", commit["tree"], 0)
+            if path == "/"
+            else store.trees.lookup(commit["tree"], path)
         )
         assert root is not None
         for file_path, entry in store.trees.files(root, path):
@@ -293,7 +297,9 @@ def _finish(
                         editor.put(put.path, Entry(FILE, put.hash, put.size))
             tree, _ = editor.flush(store.save_tree)
             commits.set_content(store, output["id"], tree)
-        commits.close_commit(store, output["id"], error=None if state == JobState.SUCCESS else reason)
+        commits.close_commit(
+            store, output["id"], error=None if state == JobState.SUCCESS else reason
+        )
         if not killed:
             set_state(store, job_id, state, reason)
         else:
@@ -306,15 +312,39 @@ def _record_datums(store: Store, job_id: int, plan: JobPlan, results: list[Datum
         "SELECT p.salt FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id WHERE j.id = ?",
         (job_id,),
     )
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for datum, previous in plan.skipped:
-        rows.append((job_id, datum.id, previous.hash, str(DatumState.SKIPPED), None,
-                     _items(datum), json.dumps(list(previous.outputs)), 0, None, None))
-    log_rows = []
+        rows.append(
+            (
+                job_id,
+                datum.id,
+                previous.hash,
+                str(DatumState.SKIPPED),
+                None,
+                _items(datum),
+                json.dumps(list(previous.outputs)),
+                0,
+                None,
+                None,
+            )
+        )
+    log_rows: list[tuple[Any, ...]] = []
     for r in results:
         outputs = [p.path for p in r.outputs] if r.state == DatumState.SUCCESS else []
-        rows.append((job_id, r.datum.id, r.datum.hash(salt), str(r.state), r.reason,
-                     _items(r.datum), json.dumps(outputs), r.attempts, r.started, r.finished))
+        rows.append(
+            (
+                job_id,
+                r.datum.id,
+                r.datum.hash(salt),
+                str(r.state),
+                r.reason,
+                _items(r.datum),
+                json.dumps(outputs),
+                r.attempts,
+                r.started,
+                r.finished,
+            )
+        )
         log_rows.extend((job_id, r.datum.id, stream, t, line) for stream, t, line in r.logs)
     store.db.executemany(
         "INSERT OR REPLACE INTO datums (job, datum_id, hash, state, reason, items, outputs, "
@@ -345,9 +375,10 @@ def _git_commit(workdir: str) -> str | None:
             return None
         dirty = subprocess.run(
             ["git", "-C", workdir, "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.TimeoutExpired):
         return None
-

@@ -86,8 +86,12 @@ def create_pipelines(
 ) -> list[PipelineInfo]:
     return [
         create_pipeline(
-            store, spec, source=source, update=bool(spec.get("update", update)),
-            reprocess=bool(spec.get("reprocess", reprocess)), workdir=workdir,
+            store,
+            spec,
+            source=source,
+            update=bool(spec.get("update", update)),
+            reprocess=bool(spec.get("reprocess", reprocess)),
+            workdir=workdir,
         )
         for source, spec in _order(batch)
     ]
@@ -121,8 +125,12 @@ def create_pipeline(
         if reprocess and existing is not None and spec["salt"] == existing["salt"]:
             spec["salt"] = effective_spec({})["salt"]  # --reprocess: a new salt, every datum
         repo_names = {r["name"] for r in store.db.all("SELECT name FROM repos")}
-        validate(spec, existing_repos=repo_names | _cron_repos(spec),
-                 pipeline_inputs=pipeline_inputs(store), source=source)
+        validate(
+            spec,
+            existing_repos=repo_names | _cron_repos(spec),
+            pipeline_inputs=pipeline_inputs(store),
+            source=source,
+        )
         spec_json = json.dumps(spec, sort_keys=True)
         spec_hash = hashlib.sha256(spec_json.encode()).hexdigest()
         now = time.time()
@@ -137,15 +145,26 @@ def create_pipeline(
             store.db.execute(
                 "UPDATE pipelines SET version = ?, salt = ?, output_branch = ?, workdir = ? "
                 "WHERE id = ?",
-                (version, spec["salt"], spec["outputBranch"], workdir or existing["workdir"],
-                 existing["id"]),
+                (
+                    version,
+                    spec["salt"],
+                    spec["outputBranch"],
+                    workdir or existing["workdir"],
+                    existing["id"],
+                ),
             )
         pipeline_id = store.db.scalar("SELECT id FROM pipelines WHERE name = ?", (name,))
         store.db.execute(
             "INSERT INTO pipeline_versions (pipeline_id, version, spec_hash, user_spec, "
             "effective_spec, created) VALUES (?, ?, ?, ?, ?, ?)",
-            (pipeline_id, version, spec_hash, json.dumps(user_spec, sort_keys=True), spec_json,
-             now),
+            (
+                pipeline_id,
+                version,
+                spec_hash,
+                json.dumps(user_spec, sort_keys=True),
+                spec_json,
+                now,
+            ),
         )
         _wire(store, name, spec)
         commits.start_auto_commit(store, name, spec["outputBranch"])
@@ -241,7 +260,9 @@ def set_stopped(store: Store, name: str, stopped: bool) -> None:
     store.db.execute("UPDATE pipelines SET stopped = ? WHERE id = ?", (int(stopped), row["id"]))
 
 
-def delete_pipeline(store: Store, name: str, *, keep_repo: bool = False, force: bool = False) -> None:
+def delete_pipeline(
+    store: Store, name: str, *, keep_repo: bool = False, force: bool = False
+) -> None:
     with store.db.atomic():
         row = require_pipeline(store, name)
         readers = sorted(p for p, ins in pipeline_inputs(store).items() if name in ins)
@@ -275,7 +296,9 @@ def preview_datums(store: Store, user_spec: dict[str, Any], source: str) -> list
             raise
         head = branch_row(store, repo, branch)
         if head is not None and head["head"] is not None:
-            listings[body["name"]] = input_commit(store, commit_by_row_id(store, head["head"]), branch)
+            listings[body["name"]] = input_commit(
+                store, commit_by_row_id(store, head["head"]), branch
+            )
     return generate(spec.get("input"), listings)
 
 

@@ -77,7 +77,9 @@ def next_runnable(store: Store) -> int | None:
     for row in sorted(candidates, key=lambda r: rank.get(r["name"], 0)):
         if row["output_finished"] is not None:
             # Someone finished the output commit by hand (finish commit --force).
-            jobs.set_state(store, row["id"], JobState.KILLED, "output commit finished outside the job")
+            jobs.set_state(
+                store, row["id"], JobState.KILLED, "output commit finished outside the job"
+            )
             continue
         if jobs.inputs_ready(store, jobs.load(store, row["id"])):
             return int(row["id"])

@@ -8,6 +8,7 @@ killed. Every absolute `/pfs` path in cmd, stdin and env is rewritten to the dat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -102,10 +103,8 @@ def run(
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _pump(stream: object, name: str, log: LogSink) -> None:

@@ -1,0 +1,147 @@
+"""`create|update|list|inspect|delete|stop|start pipeline` and `run cron`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from pachlite.cli import output
+from pachlite.cli.jobs_runner import triggers_jobs
+from pachlite.cli.output import OUTPUT_OPTION
+from pachlite.cli.verbs import client_from, create, delete, inspect, list_, run, start, stop, update
+from pachlite.model import PipelineInfo
+
+SPEC_HELP = "Spec file (JSON or YAML, several specs allowed), a directory of them, or - for stdin."
+
+
+def _create(ctx: click.Context, spec: str, *, update: bool, reprocess: bool) -> None:
+    stdin_text = sys.stdin.read() if spec == "-" else None
+    infos = client_from(ctx).create_pipeline(
+        spec, update=update, reprocess=reprocess, stdin_text=stdin_text
+    )
+    for info in infos:
+        verb = "updated" if info.version > 1 else "created"
+        click.echo(f"{verb} pipeline {info.name} (version {info.version})", err=True)
+        for note in info.notes:
+            click.echo(f"  note: {note}", err=True)
+
+
+@create.command("pipeline")
+@click.option("-f", "--file", "spec", required=True, help=SPEC_HELP)
+@click.pass_context
+@triggers_jobs
+def create_pipeline(ctx: click.Context, spec: str) -> None:
+    """Create pipelines; the first job processes what the inputs already hold."""
+    _create(ctx, spec, update=False, reprocess=False)
+
+
+@update.command("pipeline")
+@click.option("-f", "--file", "spec", required=True, help=SPEC_HELP)
+@click.option("--reprocess", is_flag=True, help="New salt: reprocess every datum.")
+@click.pass_context
+@triggers_jobs
+def update_pipeline(ctx: click.Context, spec: str, reprocess: bool) -> None:
+    """Update pipelines (a new version); unchanged datums are skipped unless --reprocess."""
+    _create(ctx, spec, update=True, reprocess=reprocess)
+
+
+@list_.command("pipeline")
+@OUTPUT_OPTION
+@click.pass_context
+def list_pipeline(ctx: click.Context, fmt: str) -> None:
+    """List pipelines with their inputs, version and last job."""
+    infos = client_from(ctx).list_pipeline()
+    if fmt == "json":
+        output.emit_json(infos)
+        return
+    output.table(
+        ["NAME", "VERSION", "INPUT", "CREATED", "STATE / LAST JOB", "DESCRIPTION"],
+        [
+            [
+                i.name,
+                str(i.version),
+                ", ".join(i.input_repos) or "-",
+                output.ago(i.created),
+                f"{i.state} / {(i.last_job_state or '-').replace('JOB_', '').lower()}",
+                i.description,
+            ]
+            for i in infos
+        ],
+    )
+
+
+@inspect.command("pipeline")
+@click.argument("name")
+@click.option("--spec", "show_spec", is_flag=True, help="Print the effective spec as JSON.")
+@OUTPUT_OPTION
+@click.pass_context
+def inspect_pipeline(ctx: click.Context, name: str, show_spec: bool, fmt: str) -> None:
+    """Show a pipeline: version, spec hash, inputs, and fields that only apply on a cluster."""
+    info: PipelineInfo = client_from(ctx).inspect_pipeline(name)
+    if fmt == "json":
+        output.emit_json(info, single=True)
+        return
+    if show_spec:
+        click.echo(json.dumps(info.effective_spec, indent=2, sort_keys=True))
+        return
+    spec = info.effective_spec
+    transform = spec.get("transform") or {}
+    output.fields(
+        [
+            ("Name", info.name),
+            ("Description", info.description or "-"),
+            ("Version", f"{info.version} (spec hash {info.spec_hash[:16]})"),
+            ("State", info.state),
+            ("Last job", info.last_job_state or "-"),
+            ("Created", output.when(info.created)),
+            ("Inputs", ", ".join(info.input_repos) or "- (spout)"),
+            ("Output branch", f"{info.name}@{spec.get('outputBranch')}"),
+            ("Image", transform.get("image", "-")),
+            ("Command", json.dumps(transform.get("cmd"))),
+            ("Datum tries", str(spec.get("datumTries"))),
+            ("Parallelism", str((spec.get("parallelismSpec") or {}).get("constant") or 1)),
+            ("Reprocess", spec.get("reprocessSpec", "-")),
+            ("Runs in", info.workdir),
+        ]
+    )
+    for note in info.notes:
+        click.echo(f"Note: {note}")
+
+
+@delete.command("pipeline")
+@click.argument("name")
+@click.option("--keep-repo", is_flag=True, help="Keep the output repo and its commits.")
+@click.option("-f", "--force", is_flag=True, help="Delete even if other pipelines read it.")
+@click.pass_context
+def delete_pipeline(ctx: click.Context, name: str, keep_repo: bool, force: bool) -> None:
+    """Delete a pipeline, its jobs, and (unless --keep-repo) its output repo."""
+    client_from(ctx).delete_pipeline(name, keep_repo=keep_repo, force=force)
+
+
+@stop.command("pipeline")
+@click.argument("name")
+@click.pass_context
+def stop_pipeline(ctx: click.Context, name: str) -> None:
+    """Pause a pipeline: its jobs wait until `start pipeline`."""
+    client_from(ctx).stop_pipeline(name)
+
+
+@start.command("pipeline")
+@click.argument("name")
+@click.pass_context
+@triggers_jobs
+def start_pipeline(ctx: click.Context, name: str) -> None:
+    """Resume a stopped pipeline and run the jobs that waited."""
+    client_from(ctx).start_pipeline(name)
+
+
+@run.command("cron")
+@click.argument("pipeline")
+@click.pass_context
+@triggers_jobs
+def run_cron(ctx: click.Context, pipeline: str) -> None:
+    """Write a tick stamped now into every cron input of a pipeline."""
+    for commit in client_from(ctx).run_cron(pipeline):
+        click.echo(commit)
