@@ -57,10 +57,14 @@ class _StrictLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-_StrictLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+def _refuse_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> None:
+    raise InvalidArgument(
+        f"unquoted timestamp {node.value!r} at line {node.start_mark.line + 1}",
+        'quote it, e.g. start: "2024-01-01T00:00:00Z" (pachctl refuses YAML timestamps)',
+    )
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _refuse_timestamp)
 
 
 def load_documents(text: str, source: str = "<spec>") -> list[Spec]:

@@ -108,6 +108,7 @@ def _attempt(
     if not cmd:
         return None, [], "no command specified"
     pfs = scratch / "pfs"
+    shutil.rmtree(scratch, ignore_errors=True)  # left by a process killed mid-datum
     linked = _materialize(ctx, datum, pfs)
     (pfs / "out").mkdir(parents=True)
     env = _environment(ctx, datum, str(pfs))
@@ -157,9 +158,19 @@ def _recover(
     return outcome.ok(accepted)
 
 
+def link_inputs() -> bool:
+    """Hard links unless PACHLITE_INPUTS=copy, or we run as root: root ignores the objects'
+    read-only mode, so a linked input would let user code damage the store."""
+    mode = os.environ.get("PACHLITE_INPUTS", "")
+    if mode in ("copy", "link"):
+        return mode == "link"
+    return os.geteuid() != 0
+
+
 def _materialize(ctx: DatumContext, datum: Datum, pfs: Path) -> dict[Path, tuple[int, int]]:
-    """Link every input file in place; returns each file's (size, mtime) to detect writes."""
+    """Put every input file in place; returns each file's (size, mtime) to detect writes."""
     empty = {item.name for item in datum.items if _empty_files(ctx.spec, item.name)}
+    link = link_inputs()
     stamps: dict[Path, tuple[int, int]] = {}
     for item in datum.items:
         base = pfs / item.name
@@ -173,8 +184,10 @@ def _materialize(ctx: DatumContext, datum: Datum, pfs: Path) -> dict[Path, tuple
                 target.touch()
                 continue
             try:
+                if not link:
+                    raise PermissionError
                 os.link(ctx.objects.path(digest), target)
-            except OSError:  # another filesystem, or links not allowed: copy
+            except OSError:  # copy mode, another filesystem, or links not allowed
                 shutil.copyfile(ctx.objects.path(digest), target)
                 target.chmod(0o444)
             stamps[target] = _stamp(target)

@@ -9,6 +9,7 @@ writing one path, and merges the rest in one transaction that also finishes the 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -104,6 +105,8 @@ def run_job(store: Store, job_row_id: int, progress: Progress | None = None) -> 
     )
     store.db.execute("DELETE FROM datums WHERE job = ?", (job_row_id,))
     store.db.execute("DELETE FROM logs WHERE job = ?", (job_row_id,))
+    # A rerun after a crash starts clean: no scratch from the killed run.
+    shutil.rmtree(store.root / "scratch" / job.row["job_id"], ignore_errors=True)
 
     base_job, base_tree = _base(store, job, output)
     commits.set_content(store, output["id"], base_tree)
