@@ -39,6 +39,7 @@ test-quick: setup
 bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/provenance.py
+	$(PY) bench/pipeline.py
 
 # DVC lives in its own venv: its dependencies must not shape the project's pins.
 bench-dvc:

@@ -53,10 +53,10 @@ def _job_info(store: Store, row: Row) -> JobInfo:
     )
 
 
-def list_jobs(
-    store: Store, *, pipeline: str | None = None, job_id: str | None = None
-) -> list[JobInfo]:
-    jobs.ensure_jobs(store)
+def _job_filters(
+    store: Store, pipeline: str | None, job_id: str | None
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions (on `p` pipelines and `j` jobs) for an optional pipeline and job ID."""
     where: list[str] = []
     params: list[Any] = []
     if pipeline:
@@ -66,6 +66,14 @@ def list_jobs(
     if job_id:
         where.append("j.job_id = ?")
         params.append(job_id)
+    return where, params
+
+
+def list_jobs(
+    store: Store, *, pipeline: str | None = None, job_id: str | None = None
+) -> list[JobInfo]:
+    jobs.ensure_jobs(store)
+    where, params = _job_filters(store, pipeline, job_id)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     rows = store.db.all(f"{JOB_SELECT}{clause} ORDER BY j.id DESC", params)
     return [_job_info(store, r) for r in rows]
@@ -187,15 +195,9 @@ def logs(
     after: int = 0,
 ) -> list[tuple[int, LogLine]]:
     """Log lines of user code (id, line), oldest first; `after` continues a follow."""
-    where: list[str] = ["l.id > ?"]
-    params: list[Any] = [after]
-    if pipeline:
-        require_pipeline(store, pipeline)
-        where.append("p.name = ?")
-        params.append(pipeline)
-    if job_id:
-        where.append("j.job_id = ?")
-        params.append(job_id)
+    where, params = _job_filters(store, pipeline, job_id)
+    where.append("l.id > ?")
+    params.append(after)
     if datum_id:
         where.append("l.datum_id LIKE ?")
         params.append(f"{datum_id}%")

@@ -21,12 +21,11 @@ def fenced_block_after(marker: str, language: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.slow
-def test_quick_tour_runs_as_written() -> None:
-    script = fenced_block_after("<!-- quick-tour", "sh")
+def run_block(marker: str) -> subprocess.CompletedProcess[str]:
+    """Run a README shell block with bash -euo pipefail from the repo root, as a user would."""
     env = {k: v for k, v in os.environ.items() if k != "PACHLITE_ROOT"}
     result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
+        ["bash", "-euo", "pipefail", "-c", fenced_block_after(marker, "sh")],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -34,8 +33,22 @@ def test_quick_tour_runs_as_written() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.mark.slow
+def test_quick_tour_runs_as_written() -> None:
+    result = run_block("<!-- quick-tour")
     assert "meow\n" in result.stdout
     assert "thumbnails@" in result.stdout and "checked" in result.stdout and ": ok" in result.stdout
+
+
+@pytest.mark.slow
+def test_pipeline_tour_runs_as_written() -> None:
+    result = run_block("<!-- pipeline-tour")
+    assert "5\n" in result.stdout  # words counted after the second batch
+    assert "JOB_SUCCESS" in result.stdout and "SKIPPED" in result.stdout
+    assert "1 processed, 1 skipped" in result.stderr
 
 
 def test_python_example_runs(tmp_path: Path) -> None:

@@ -428,3 +428,37 @@ def test_delete_pipeline(client: Client, copy_script: str) -> None:
     client.delete_pipeline("upper")
     assert [r.name for r in client.list_repo()] == ["in"]
     assert client.fsck().ok
+
+
+def test_empty_files_inputs_are_present_but_empty(client: Client) -> None:
+    client.create_repo("in")
+    client.put_file_bytes("in@master:/big", b"x" * 1000)
+    body = spec("names", ["sh", "-c", "wc -c < $in > /pfs/out/size"], pfs("in", empty_files=True))
+    client.create_pipeline(body)
+    client.run_pending()
+    assert client.get_file("names@master:/size").strip() == b"0"
+
+
+def test_jobs_record_the_git_commit_of_the_project(client: Client, tmp_path: Path) -> None:
+    import subprocess
+
+    project = tmp_path / "project"
+    project.mkdir()
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (project / "step.sh").write_text("cp $in /pfs/out/\n")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "step"], check=True)
+    head = subprocess.run(
+        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    client.create_repo("in")
+    client.put_file_bytes("in@master:/x", b"1")
+    client.create_pipeline(spec("gitted", ["sh", "step.sh"], pfs("in")), workdir=str(project))
+    client.run_pending()
+    assert last_job(client, "gitted").git_commit == head
+    assert client.inspect_commit("gitted@master").git_commit == head
+    (project / "step.sh").write_text("cp $in /pfs/out/ # changed\n")
+    client.put_file_bytes("in@master:/y", b"2")
+    client.run_pending()
+    assert last_job(client, "gitted").git_commit == head + "+dirty"

@@ -191,3 +191,18 @@ def test_cluster_only_fields_are_kept_and_explained() -> None:
     notes = "\n".join(local_notes(spec))
     assert "resource_limits" in notes and "nvidia.com/gpu" in notes
     assert "tolerations" in notes and "transform.image" in notes
+
+
+def test_the_bundled_schema_is_pachyderms() -> None:
+    import hashlib
+    from importlib import resources
+
+    data = (
+        resources.files("pachlite.pps")
+        .joinpath("schemas/CreatePipelineRequest.schema.json")
+        .read_bytes()
+    )
+    # sha256 recorded in ../shared/pachyderm-semantics.md §8 for Pachyderm 2.12.x.
+    assert hashlib.sha256(data).hexdigest() == (
+        "418de6e7973f40f8dd2a89c72a011c5f18675de077ac4390650851ad0daa02e7"
+    )

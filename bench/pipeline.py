@@ -1,0 +1,210 @@
+"""Pipeline benchmark: per-datum engine overhead, all-skipped jobs, incremental runs.
+
+    python bench/pipeline.py [--datums 2000] [--skip-datums 10000] [--incremental-datums 1000]
+
+1. Overhead: a job of --datums datums whose transform is `cp` (parallelism 2), against running
+   the same `cp` commands directly with 2 at a time: the difference per datum is what
+   pachlite adds (materialising /pfs, the process group, storing outputs, bookkeeping).
+   Target <= 5 ms/datum.
+2. All skipped: --skip-datums datums, then an update that changes no datum: every datum is
+   skipped. Target <= 0.1 ms/datum.
+3. Incremental: a full run over --incremental-datums datums, then one file added. Target: the
+   second job <= 3% of the first. With DVC installed (`make bench-dvc`), the same copy as a
+   `dvc.yaml` stage, full `dvc repro` and after adding one file.
+Everything is measured in this one run and printed as a table of ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pachlite import Client
+
+BENCH = Path(__file__).resolve().parent
+
+
+def copy_spec(name: str, repo: str) -> dict[str, object]:
+    return {
+        "pipeline": {"name": name},
+        "transform": {"cmd": ["cp", "-r", f"/pfs/{repo}/.", "/pfs/out/"]},
+        "input": {"pfs": {"repo": repo, "glob": "/*"}},
+        "parallelism_spec": {"constant": 2},
+    }
+
+
+def fill(client: Client, repo: str, count: int, work: Path) -> None:
+    """One commit of `count` small files, put as a directory (one batch, like a data drop)."""
+    local = work / f"{repo}-files"
+    local.mkdir()
+    for i in range(count):
+        (local / f"f{i:06d}").write_bytes(os.urandom(64))
+    client.create_repo(repo)
+    client.put_file(f"{repo}@master:/", local, recursive=True)
+
+
+def timed_jobs(client: Client) -> float:
+    start = time.perf_counter()
+    ran = client.run_pending()
+    elapsed = time.perf_counter() - start
+    assert ran and all(r.state.value == "JOB_SUCCESS" for r in ran), ran
+    return elapsed
+
+
+def direct_cp(work: Path, count: int) -> float:
+    """The same number of `cp` processes, 2 at a time, without pachlite."""
+    src = work / "direct-src"
+    dst = work / "direct-dst"
+    src.mkdir()
+    dst.mkdir()
+    for i in range(count):
+        (src / f"f{i:06d}").write_bytes(os.urandom(64))
+
+    def one(i: int) -> None:
+        subprocess.run(["cp", str(src / f"f{i:06d}"), str(dst)], check=True)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(one, range(count)))
+    return time.perf_counter() - start
+
+
+def find_dvc() -> str | None:
+    local = BENCH / ".dvc-venv" / "bin" / "dvc"
+    return str(local) if local.exists() else shutil.which("dvc")
+
+
+def dvc_runs(dvc: str, work: Path, count: int) -> tuple[float, float]:
+    project = work / "dvc"
+    (project / "data").mkdir(parents=True)
+    for i in range(count):
+        (project / "data" / f"f{i:06d}").write_bytes(os.urandom(64))
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
+
+    def run(*args: str) -> None:
+        subprocess.run([dvc, *args], cwd=project, env=env, check=True, capture_output=True)
+
+    run("init", "--no-scm")
+    (project / "dvc.yaml").write_text(
+        "stages:\n  copy:\n    cmd: rm -rf out && mkdir out && cp data/* out/\n"
+        "    deps: [data]\n    outs: [out]\n"
+    )
+    start = time.perf_counter()
+    run("repro")
+    full = time.perf_counter() - start
+    (project / "data" / "extra").write_bytes(b"one more")
+    start = time.perf_counter()
+    run("repro")
+    return full, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datums", type=int, default=2000)
+    parser.add_argument("--skip-datums", type=int, default=10_000)
+    parser.add_argument("--incremental-datums", type=int, default=1000)
+    args = parser.parse_args(argv)
+    rows: list[tuple[str, str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="reproml-pipeline-bench-") as tmp:
+        work = Path(tmp)
+        with Client(work / "store") as client:
+            print("1/3 per-datum overhead ...", file=sys.stderr)
+            fill(client, "small", args.datums, work)
+            client.create_pipeline(copy_spec("copy", "small"))
+            job_s = timed_jobs(client)
+            cp_s = direct_cp(work, args.datums)
+            overhead_ms = 1000 * (job_s - cp_s) / args.datums
+            rows.append(
+                (
+                    "job of cp datums (parallelism 2)",
+                    f"{job_s:.2f} s",
+                    f"{1000 * job_s / args.datums:.2f} ms/datum",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    "the same cp commands, 2 at a time",
+                    f"{cp_s:.2f} s",
+                    f"{1000 * cp_s / args.datums:.2f} ms/datum",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    "pachlite overhead beyond cp",
+                    "",
+                    f"{overhead_ms:.2f} ms/datum",
+                    f"{overhead_ms / 5:.2f}x of 5 ms",
+                )
+            )
+
+            print("2/3 all-skipped job ...", file=sys.stderr)
+            fill(client, "many", args.skip_datums, work)
+            client.create_pipeline(copy_spec("skipper", "many"))
+            timed_jobs(client)
+            spec = copy_spec("skipper", "many")
+            spec["description"] = "same datums, new version"
+            client.update_pipeline(spec)
+            skip_s = timed_jobs(client)
+            job = client.list_job(pipeline="skipper")[0]
+            assert job.data_skipped == args.skip_datums, job
+            per = 1000 * skip_s / args.skip_datums
+            rows.append(
+                (
+                    f"all-skipped job, {args.skip_datums} datums",
+                    f"{skip_s:.2f} s",
+                    f"{per:.3f} ms/datum",
+                    f"{per / 0.1:.2f}x of 0.1 ms",
+                )
+            )
+
+            print("3/3 incremental ...", file=sys.stderr)
+            fill(client, "inc", args.incremental_datums, work)
+            client.create_pipeline(copy_spec("incr", "inc"))
+            full_s = timed_jobs(client)
+            client.put_file_bytes("inc@master:/extra", b"one more")
+            add_s = timed_jobs(client)
+            job = client.list_job(pipeline="incr")[0]
+            assert (job.data_processed, job.data_skipped) == (1, args.incremental_datums), job
+            rows.append((f"full run, {args.incremental_datums} datums", f"{full_s:.2f} s", "", ""))
+            rows.append(
+                (
+                    "after adding 1 file",
+                    f"{add_s:.3f} s",
+                    f"{100 * add_s / full_s:.2f}% of full",
+                    f"{add_s / full_s / 0.03:.2f}x of 3%",
+                )
+            )
+        dvc = find_dvc()
+        if dvc:
+            print("dvc repro ...", file=sys.stderr)
+            dvc_full, dvc_add = dvc_runs(dvc, work, args.incremental_datums)
+            rows.append(("dvc repro, full", f"{dvc_full:.2f} s", "", ""))
+            rows.append(
+                (
+                    "dvc repro, after adding 1 file",
+                    f"{dvc_add:.3f} s",
+                    f"{100 * dvc_add / dvc_full:.1f}% of full",
+                    f"pachlite {add_s / dvc_add:.2f}x of dvc",
+                )
+            )
+        else:
+            rows.append(("dvc repro", "not installed (make bench-dvc)", "", ""))
+    print()
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    header = ("measure", "time", "per datum / ratio", "vs target")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    for row in [header, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+if __name__ == "__main__":
+    main()
