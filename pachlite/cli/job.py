@@ -198,6 +198,9 @@ def logs(
 ) -> None:
     """Print what user code wrote to stdout and stderr, tagged with job, datum and stream."""
     client = client_from(ctx)
+    if pipeline and not job and not datum:
+        for raw in client.process_log(pipeline):  # spouts and services print here
+            click.echo(f"{pipeline} {raw.split(' ', 1)[1] if ' ' in raw else raw}")
     last = 0
     while True:
         for line_id, line in client.logs(pipeline=pipeline, job=job, datum=datum, after=last):

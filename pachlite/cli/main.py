@@ -8,7 +8,7 @@ import traceback
 import click
 
 from pachlite import __version__
-from pachlite.cli import branch, commit, file, job, output, pipeline, repo  # noqa: F401
+from pachlite.cli import branch, commit, file, job, output, pipeline, repo, up  # noqa: F401
 
 # (importing the noun modules registers their commands)
 from pachlite.cli.errors import EXIT_CODE_HELP, INTERNAL_ERROR, INTERRUPTED, exit_code_for
@@ -38,6 +38,8 @@ def cli(root: str | None, verbose: bool) -> None:
 for verb in VERBS:
     cli.add_command(verb)
 cli.add_command(job.logs)
+cli.add_command(up.up)
+cli.add_command(up.draw)
 
 
 @cli.command()

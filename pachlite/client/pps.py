@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
+from pachlite.lineage import Graph, Node
 from pachlite.model import DatumInfo, JobInfo, LogLine, PipelineInfo
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.datums import Datum
-from pachlite.worker import job_info, pipelines, scheduler
+from pachlite.pps.validate import iter_inputs, pipeline_kind
+from pachlite.worker import job_info, pipelines, scheduler, services, up
 
 
 class PpsVerbs:
@@ -126,3 +130,89 @@ class PpsVerbs:
     ) -> list[scheduler.RanJob]:
         """Run every job that is ready (and what those make ready), in DAG order."""
         return scheduler.run_pending(self.store, progress=progress, on_wait=on_wait)
+
+    def up(
+        self,
+        spec_dir: str | None = None,
+        *,
+        until_idle: bool = False,
+        keep_services: bool = False,
+        console: Callable[[str, str], None] = lambda source, line: None,
+        stop: threading.Event | None = None,
+        progress: scheduler.ProgressFactory | None = None,
+        on_job: Callable[[scheduler.RanJob], None] | None = None,
+    ) -> None:
+        """Supervise: apply the specs in `spec_dir`, run jobs, spouts, services and cron
+        ticks until `stop` is set (or, with until_idle, until nothing is left to do)."""
+        up.run(
+            self.store,
+            spec_dir,
+            until_idle=until_idle,
+            keep_services=keep_services,
+            console=console,
+            stop=stop or threading.Event(),
+            progress=progress,
+            on_job=on_job,
+        )
+
+    def list_service(self) -> list[dict[str, Any]]:
+        """Services that `pachlite up` runs now: name, state, URL, input commits."""
+        return services.read_states(self.store)
+
+    def process_log(self, pipeline: str) -> list[str]:
+        """What a spout or service printed (they have no datums to tag lines with)."""
+        from pachlite.worker.spouts import log_path
+
+        pipelines.require_pipeline(self.store, pipeline)
+        path = log_path(self.store, pipeline)
+        return path.read_text().splitlines() if path.exists() else []
+
+    def pipeline_graph(self) -> Graph:
+        """The DAG: input repos and pipelines, edges from each input to its pipeline."""
+        graph = Graph("pipelines")
+        rows = pipelines.current_versions(self.store)
+        names = {row["name"] for row in rows}
+        for row in rows:
+            spec = json.loads(row["effective_spec"])
+            kind = pipeline_kind(spec)
+            image = (spec.get("transform") or {}).get("image", "")
+            graph.add(
+                Node(
+                    row["name"],
+                    (row["name"], f"v{row['version']} {kind}", image),
+                    "pipeline" if kind == "batch" else kind,
+                )
+            )
+            for input_kind, body in iter_inputs(spec.get("input")):
+                repo = body["repo"]
+                if repo not in names:
+                    label = "cron " + str(body.get("spec")) if input_kind == "cron" else "repo"
+                    graph.add(Node(repo, (repo, label), "repo"))
+                graph.link(repo, row["name"])
+        return graph
+
+    def commit_graph(self, commit: str) -> Graph:
+        """The provenance of one commit: every commit it came from, with jobs and versions."""
+        from pachlite.client.pfs import PfsVerbs
+
+        assert isinstance(self, PfsVerbs)
+        root = self.commit_provenance(commit)
+        graph = Graph(f"provenance of {root.commit}")
+        pending = [root]
+        while pending:
+            node = pending.pop()
+            info = self.inspect_commit(node.commit)
+            lines = [f"{info.repo}@{info.id[:12]}", f"{info.branch or '-'} · {info.origin.value}"]
+            if info.job:
+                lines.append(f"job {info.job.split('@')[1][:12]} v{info.pipeline_version}")
+                lines.append(f"spec {(info.spec_hash or '')[:12]}")
+                lines.append(info.image or "")
+                if info.git_commit:
+                    lines.append(f"git {info.git_commit[:12]}")
+            if info.error:
+                lines.append("error: " + info.error)
+            graph.add(Node(node.commit, tuple(lines), "failed" if info.error else "commit"))
+            for upstream in node.inputs:
+                graph.link(upstream.commit, node.commit)
+                pending.append(upstream)
+        return graph

@@ -58,6 +58,15 @@ UNSUPPORTED: dict[str, str] = {
 }
 
 
+def pipeline_kind(spec: Mapping[str, Any]) -> str:
+    """ "spout", "service" (a long-running process on one datum) or "batch" (datum jobs)."""
+    if spec.get("spout") is not None:
+        return "spout"
+    if spec.get("service") is not None:
+        return "service"
+    return "batch"
+
+
 def iter_inputs(node: Mapping[str, Any] | None) -> Iterator[tuple[str, dict[str, Any]]]:
     """(kind, body) of every leaf input (pfs or cron), depth first."""
     if not node:

@@ -251,3 +251,29 @@ def _working_dir(ctx: DatumContext, working_dir: str | None, pfs: str) -> str:
         return os.path.join(ctx.workdir, rewritten)
     # An image path (e.g. /app) that this machine lacks: run where the pipeline was created.
     return rewritten if os.path.isdir(rewritten) else ctx.workdir
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A datum laid out on disk and the command to run on it (for services)."""
+
+    argv: list[str]
+    stdin: str
+    env: dict[str, str]
+    cwd: str
+    pfs: Path
+
+
+def prepare(ctx: DatumContext, datum: Datum, scratch: Path) -> Prepared:
+    transform = ctx.spec.get("transform") or {}
+    shutil.rmtree(scratch, ignore_errors=True)
+    pfs = scratch / "pfs"
+    _materialize(ctx, datum, pfs)
+    (pfs / "out").mkdir(parents=True)
+    return Prepared(
+        argv=[user_code.rewrite_pfs(arg, str(pfs)) for arg in transform.get("cmd") or []],
+        stdin=_stdin(transform.get("stdin"), str(pfs)),
+        env=_environment(ctx, datum, str(pfs)),
+        cwd=_working_dir(ctx, transform.get("workingDir"), str(pfs)),
+        pfs=pfs,
+    )

@@ -84,8 +84,13 @@ def current_state(store: Store, job_row_id: int) -> JobState:
     return JobState(store.db.scalar("SELECT state FROM jobs WHERE id = ?", (job_row_id,)))
 
 
-def run_job(store: Store, job_row_id: int, progress: Progress | None = None) -> JobState:
-    """Run one job to a terminal state."""
+def run_job(
+    store: Store,
+    job_row_id: int,
+    progress: Progress | None = None,
+    interrupted: Callable[[], bool] = lambda: False,
+) -> JobState:
+    """Run one job to a terminal state; `interrupted` (Ctrl-C) ends it KILLED."""
     job = load(store, job_row_id)
     output = commit_by_row_id(store, job.row["output_commit"])
     inputs = provenance.upstream(store, output)
@@ -108,9 +113,9 @@ def run_job(store: Store, job_row_id: int, progress: Progress | None = None) -> 
     # A rerun after a crash starts clean: no scratch from the killed run.
     shutil.rmtree(store.root / "scratch" / job.row["job_id"], ignore_errors=True)
 
-    base_job, base_tree = _base(store, job, output)
+    base_job, base_tree = base_of(store, job, output)
     commits.set_content(store, output["id"], base_tree)
-    datums = generate(job.spec.get("input"), _listings(store, job.spec, inputs))
+    datums = generate(job.spec.get("input"), listings(store, job.spec, inputs))
     plan = _plan(store, job, datums, base_job)
     store.db.execute(
         "UPDATE jobs SET data_total = ?, data_skipped = ? WHERE id = ?",
@@ -119,15 +124,15 @@ def run_job(store: Store, job_row_id: int, progress: Progress | None = None) -> 
     deadline = _deadline(job.spec)
 
     def should_stop() -> bool:
-        if deadline is not None and time.monotonic() > deadline:
+        if interrupted() or (deadline is not None and time.monotonic() > deadline):
             return True
         return current_state(store, job_row_id) == JobState.KILLED
 
     results = _run_phases(store, job, plan, should_stop, progress)
-    return _finish(store, job, output, base_tree, plan, results, deadline)
+    return _finish(store, job, output, base_tree, plan, results, deadline, interrupted())
 
 
-def _base(store: Store, job: JobRecord, output: Row) -> tuple[Row | None, str]:
+def base_of(store: Store, job: JobRecord, output: Row) -> tuple[Row | None, str]:
     """The last successful job among the output commit's ancestors, and its content."""
     parent = output["parent"]
     while parent is not None:
@@ -142,7 +147,7 @@ def _base(store: Store, job: JobRecord, output: Row) -> tuple[Row | None, str]:
     return None, EMPTY_TREE
 
 
-def _listings(store: Store, spec: dict[str, Any], inputs: list[Row]) -> dict[str, Any]:
+def listings(store: Store, spec: dict[str, Any], inputs: list[Row]) -> dict[str, Any]:
     by_repo = {c["repo"]: c for c in inputs}
     listings = {}
     for kind, body in iter_inputs(spec.get("input")):
@@ -182,7 +187,7 @@ def _run_phases(
         workdir=job.pipeline["workdir"],
         scratch_root=store.root / "scratch",
         objects=store.objects,
-        files_under=lambda item: _files_under(store, item),
+        files_under=lambda item: files_under(store, item),
         extra_env={"PACHLITE_ROOT": str(store.root)},
     )
     workers = max(1, int((job.spec.get("parallelismSpec") or {}).get("constant") or 1))
@@ -206,7 +211,7 @@ def _run_phases(
     return results
 
 
-def _files_under(store: Store, item: Item) -> Iterator[tuple[str, str]]:
+def files_under(store: Store, item: Item) -> Iterator[tuple[str, str]]:
     commit = store.db.one(
         "SELECT c.tree FROM commits c JOIN repos r ON r.id = c.repo_id "
         "WHERE r.name = ? AND c.commit_id = ?",
@@ -273,6 +278,7 @@ def _finish(
     plan: JobPlan,
     results: list[DatumResult],
     deadline: float | None,
+    interrupted: bool,
 ) -> JobState:
     job_id = job.row["id"]
     killed = current_state(store, job_id) == JobState.KILLED
@@ -280,7 +286,9 @@ def _finish(
     failed = [r for r in results if r.state == DatumState.FAILED]
     reason = None
     state = JobState.SUCCESS
-    if killed or timed_out:
+    if interrupted:
+        state, reason = JobState.KILLED, "interrupted: pachlite was stopped"
+    elif killed or timed_out:
         state, reason = JobState.KILLED, ("job timed out" if timed_out else "job stopped")
     elif failed:
         state, reason = JobState.FAILURE, f"datum {failed[0].datum.id} failed: {failed[0].reason}"

@@ -25,7 +25,13 @@ from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_row
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.datums import Datum, generate
-from pachlite.pps.validate import effective_spec, iter_inputs, local_notes, validate
+from pachlite.pps.validate import (
+    effective_spec,
+    iter_inputs,
+    local_notes,
+    pipeline_kind,
+    validate,
+)
 from pachlite.worker.jobs import ensure_jobs
 from pachlite.worker.listing import input_commit
 
@@ -54,7 +60,7 @@ def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, dict
     return out
 
 
-def _order(batch: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+def order_specs(batch: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
     """Upstream pipelines of a batch first, so their output repos exist for the next ones."""
     names = {((s.get("pipeline") or {}).get("name")) for _, s in batch}
     ordered: list[tuple[str, dict[str, Any]]] = []
@@ -93,7 +99,7 @@ def create_pipelines(
             reprocess=bool(spec.get("reprocess", reprocess)),
             workdir=workdir,
         )
-        for source, spec in _order(batch)
+        for source, spec in order_specs(batch)
     ]
 
 
@@ -167,7 +173,9 @@ def create_pipeline(
             ),
         )
         _wire(store, name, spec)
-        commits.start_auto_commit(store, name, spec["outputBranch"])
+        if pipeline_kind(spec) != "spout":
+            # A spout has no inputs and no jobs: it writes its own commits (reference §6.1).
+            commits.start_auto_commit(store, name, spec["outputBranch"])
         ensure_jobs(store)
         return inspect_pipeline(store, name)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pachlite.model import JobState
 from pachlite.pfs.store import Store
-from pachlite.pps.validate import iter_inputs
+from pachlite.pps.validate import iter_inputs, pipeline_kind
 from pachlite.worker import jobs
 
 ProgressFactory = Callable[[str, str, int], "Callable[[int, int], None] | None"]
@@ -68,13 +68,16 @@ def next_runnable(store: Store) -> int | None:
     jobs.ensure_jobs(store)
     rank = {name: i for i, name in enumerate(pipeline_order(store))}
     candidates = store.db.all(
-        "SELECT j.id, j.state, p.name, c.finished AS output_finished FROM jobs j "
-        "JOIN pipelines p ON p.id = j.pipeline_id "
+        "SELECT j.id, j.state, p.name, c.finished AS output_finished, v.effective_spec "
+        "FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id "
+        "JOIN pipeline_versions v ON v.pipeline_id = j.pipeline_id AND v.version = j.version "
         "LEFT JOIN commits c ON c.id = j.output_commit "
         "WHERE p.stopped = 0 AND j.state NOT IN (?, ?, ?, ?) ORDER BY j.output_commit",
         [str(s) for s in JobState if s.terminal],
     )
     for row in sorted(candidates, key=lambda r: rank.get(r["name"], 0)):
+        if pipeline_kind(json.loads(row["effective_spec"])) != "batch":
+            continue  # services run under `pachlite up`, which owns their jobs
         if row["output_finished"] is not None:
             # Someone finished the output commit by hand (finish commit --force).
             jobs.set_state(
@@ -91,14 +94,15 @@ def run_pending(
     *,
     progress: ProgressFactory | None = None,
     on_wait: Callable[[], None] | None = None,
+    interrupted: Callable[[], bool] = lambda: False,
 ) -> list[RanJob]:
     """Run every job that is ready, including those its own jobs make ready downstream."""
     ran: list[RanJob] = []
     with scheduler_lock(store, on_wait):
-        while (job_row_id := next_runnable(store)) is not None:
+        while not interrupted() and (job_row_id := next_runnable(store)) is not None:
             record = jobs.load(store, job_row_id)
             name, job_id = record.pipeline["name"], record.row["job_id"]
             callback = progress(name, job_id, 0) if progress else None
-            state = jobs.run_job(store, job_row_id, callback)
+            state = jobs.run_job(store, job_row_id, callback, interrupted)
             ran.append(RanJob(name, job_id, state))
     return ran

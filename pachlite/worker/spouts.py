@@ -1,0 +1,146 @@
+"""Spout processes (reference §6.1): long-running, writing their own commits through the API.
+
+A spout that exits 0 is finished; one that fails is started again after a backoff that
+doubles from 1 s to 30 s (Pachyderm's worker backs off from 10 s; locally a second is kinder).
+Its stdout and stderr go to `<root>/logs/<pipeline>.log` and to the `up` console.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pachlite.pfs.store import Store
+
+Console = Callable[[str, str], None]  # (source, line)
+BACKOFF_START_S = 1.0
+BACKOFF_MAX_S = 30.0
+
+
+def process_env(store: Store, name: str, spec: Mapping[str, Any]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {str(k): str(v) for k, v in ((spec.get("transform") or {}).get("env") or {}).items()}
+    )
+    env.update(
+        {
+            "PACHLITE_ROOT": str(store.root),
+            "PACHLITE_SPOUT_REPO": name,
+            "PACHLITE_SPOUT_BRANCH": str(spec.get("outputBranch") or "master"),
+            "PPS_PIPELINE_NAME": name,
+            "PPS_PROJECT_NAME": "default",
+        }
+    )
+    return env
+
+
+def log_path(store: Store, name: str) -> Path:
+    folder = store.root / "logs"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{name}.log"
+
+
+def pump(stream: IO[bytes], tag: str, log_file: Path, console: Console) -> None:
+    with open(log_file, "a", buffering=1) as log:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode(errors="replace").rstrip("\n")
+            log.write(f"{time.time():.3f} {tag} {line}\n")
+            console(tag, line)
+    stream.close()
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=5)
+    except (ProcessLookupError, PermissionError):
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # anything it left behind
+
+
+@dataclass
+class Spout:
+    store: Store
+    name: str
+    spec: Mapping[str, Any]
+    workdir: str
+    console: Console
+    proc: subprocess.Popen[bytes] | None = None
+    finished: bool = False
+    restarts: int = 0
+    next_start: float = 0.0
+    backoff: float = BACKOFF_START_S
+    readers: list[threading.Thread] = field(default_factory=list)
+
+    def poll(self) -> None:
+        """Start, watch, or restart the process, as its state asks."""
+        if self.finished:
+            return
+        if self.proc is None:
+            if time.monotonic() >= self.next_start:
+                self._start()
+            return
+        code = self.proc.poll()
+        if code is None:
+            return
+        for reader in self.readers:
+            reader.join(timeout=2)
+        self.proc = None
+        if code == 0:
+            self.finished = True
+            self.console(self.name, "spout finished (exit 0)")
+            return
+        self.restarts += 1
+        self.console(self.name, f"spout exited with code {code}; restarting in {self.backoff:.0f}s")
+        self.next_start = time.monotonic() + self.backoff
+        self.backoff = min(self.backoff * 2, BACKOFF_MAX_S)
+
+    def _start(self) -> None:
+        cmd = list((self.spec.get("transform") or {}).get("cmd") or [])
+        stdin = "".join(
+            line + "\n" for line in (self.spec.get("transform") or {}).get("stdin") or []
+        )
+        log_file = log_path(self.store, self.name)
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.workdir,
+                env=process_env(self.store, self.name, self.spec),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            self.console(self.name, f"cannot start {cmd[:1]}: {exc.strerror}")
+            self.finished = True
+            return
+        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
+        try:
+            self.proc.stdin.write(stdin.encode())
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.readers = [
+            threading.Thread(target=pump, args=(s, self.name, log_file, self.console), daemon=True)
+            for s in (self.proc.stdout, self.proc.stderr)
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            kill_group(self.proc)
+            self.proc = None
