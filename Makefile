@@ -25,8 +25,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 
 lint: setup
-	$(BIN)/ruff check pachlite tests bench
-	$(BIN)/ruff format --check pachlite tests bench
+	$(BIN)/ruff check pachlite steps tests bench
+	$(BIN)/ruff format --check pachlite steps tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -84,7 +84,9 @@ class Datum:
         return sum(item.size for item in self.items)
 
 
-Listings = Mapping[str, InputCommit]  # input name -> the commit it reads
+# (input name, repo) -> the commit it reads. Union siblings may share a name, so the repo is
+# part of the key; a bare name is accepted where it is unique (handy in tests).
+Listings = Mapping[tuple[str, str] | str, InputCommit]
 
 
 def generate(node: Mapping[str, Any] | None, listings: Listings) -> list[Datum]:
@@ -123,7 +125,7 @@ def _generate(node: Mapping[str, Any], listings: Listings) -> list[Datum]:
 def pfs_items(pfs: Mapping[str, Any], listings: Listings) -> list[Item]:
     """The items a pfs input's glob matches: files and directories alike (§2.2)."""
     name = pfs.get("name") or pfs["repo"]
-    commit = listings.get(name)
+    commit = listings.get((name, pfs["repo"])) or listings.get(name)
     if commit is None or not commit.entries:
         return []  # no commit, or an empty one: no datums
     glob = compile_glob(pfs.get("glob") or "/")

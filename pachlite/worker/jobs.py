@@ -147,14 +147,14 @@ def base_of(store: Store, job: JobRecord, output: Row) -> tuple[Row | None, str]
     return None, EMPTY_TREE
 
 
-def listings(store: Store, spec: dict[str, Any], inputs: list[Row]) -> dict[str, Any]:
+def listings(store: Store, spec: dict[str, Any], inputs: list[Row]) -> dict[Any, Any]:
     by_repo = {c["repo"]: c for c in inputs}
-    listings = {}
+    listings: dict[Any, Any] = {}
     for kind, body in iter_inputs(spec.get("input")):
         commit = by_repo.get(body["repo"])
         if commit is not None:
             branch = body.get("branch") or "master" if kind == "pfs" else "master"
-            listings[body["name"]] = input_commit(store, commit, branch)
+            listings[(body["name"], body["repo"])] = input_commit(store, commit, branch)
     return listings
 
 

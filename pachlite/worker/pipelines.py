@@ -293,7 +293,7 @@ def delete_pipeline(
 def preview_datums(store: Store, user_spec: dict[str, Any], source: str) -> list[Datum]:
     """The datums a spec would get from the inputs' current heads, without creating it."""
     spec = effective_spec(user_spec)
-    listings = {}
+    listings: dict[Any, Any] = {}
     for kind, body in iter_inputs(spec.get("input")):
         branch = body.get("branch") or "master" if kind == "pfs" else "master"
         try:
@@ -304,7 +304,7 @@ def preview_datums(store: Store, user_spec: dict[str, Any], source: str) -> list
             raise
         head = branch_row(store, repo, branch)
         if head is not None and head["head"] is not None:
-            listings[body["name"]] = input_commit(
+            listings[(body["name"], body["repo"])] = input_commit(
                 store, commit_by_row_id(store, head["head"]), branch
             )
     return generate(spec.get("input"), listings)

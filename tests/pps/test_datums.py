@@ -176,3 +176,23 @@ def test_failed_and_recovered_datums_are_not_skipped() -> None:
     for state in ("FAILED", "RECOVERED"):
         plan = plan_job([datum], "s", {datum.id: Previous(datum.id, datum.hash("s"), state, ())})
         assert len(plan.changed) == 1
+
+
+def test_union_siblings_sharing_a_name_read_their_own_repos() -> None:
+    listings = {
+        ("batches", "stream"): listing("stream", "/b1", "/b2"),
+        ("batches", "pets"): listing("pets", "/mine"),
+    }
+    node = {
+        "union": [
+            {"pfs": {"repo": "stream", "name": "batches", "branch": "master", "glob": "/*"}},
+            {"pfs": {"repo": "pets", "name": "batches", "branch": "master", "glob": "/*"}},
+        ]
+    }
+    datums = generate(node, listings)
+    assert [(d.items[0].repo, d.items[0].path) for d in datums] == [
+        ("stream", "/b1"),
+        ("stream", "/b2"),
+        ("pets", "/mine"),
+    ]
+    assert len({d.id for d in datums}) == 3  # the repo is part of the datum ID
