@@ -4,10 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup lint test test-quick bench bench-dvc lock clean help
+.PHONY: setup run lint test test-quick bench bench-dvc lock clean help
 
 help:
 	@echo "make setup       create .venv (Python 3.12) with the pinned stack and dev tools"
+	@echo "make run         the DAG offline on synthetic pets (SAMPLES=400): a trained model and its lineage"
 	@echo "make lint        ruff, mypy on pachlite, import-linter layer contracts"
 	@echo "make test        the whole test suite (what CI runs)"
 	@echo "make test-quick  the suite without the slow end-to-end and crash tests"
@@ -23,6 +24,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[ml,dev]'
 	$(PY) -m pip check
 	@touch $@
+
+run: setup
+	scripts/run-demo
 
 lint: setup
 	$(BIN)/ruff check pachlite steps tests bench

@@ -95,6 +95,7 @@ def run_pending(
     progress: ProgressFactory | None = None,
     on_wait: Callable[[], None] | None = None,
     interrupted: Callable[[], bool] = lambda: False,
+    on_done: Callable[[RanJob], None] | None = None,
 ) -> list[RanJob]:
     """Run every job that is ready, including those its own jobs make ready downstream."""
     ran: list[RanJob] = []
@@ -105,4 +106,6 @@ def run_pending(
             callback = progress(name, job_id, 0) if progress else None
             state = jobs.run_job(store, job_row_id, callback, interrupted)
             ran.append(RanJob(name, job_id, state))
+            if on_done:
+                on_done(ran[-1])
     return ran

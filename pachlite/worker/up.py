@@ -145,12 +145,18 @@ class Supervisor:
         start = body.get("start")
         return datetime.fromisoformat(str(start)) if start else datetime.fromtimestamp(created, UTC)
 
-    def step(self, progress: scheduler.ProgressFactory | None = None) -> list[scheduler.RanJob]:
+    def step(
+        self,
+        progress: scheduler.ProgressFactory | None = None,
+        on_job: Callable[[scheduler.RanJob], None] | None = None,
+    ) -> list[scheduler.RanJob]:
         self.refresh()
         self.tick_crons()
         for spout in self.spouts.values():
             spout.poll()
-        ran = scheduler.run_pending(self.store, progress=progress, interrupted=self.stop.is_set)
+        ran = scheduler.run_pending(
+            self.store, progress=progress, interrupted=self.stop.is_set, on_done=on_job
+        )
         for service in self.services.values():
             service.poll()
         return ran
@@ -191,9 +197,7 @@ def run(
         supervisor = Supervisor(store, console, stop)
         try:
             while not stop.is_set():
-                for ran in supervisor.step(progress):
-                    if on_job:
-                        on_job(ran)
+                supervisor.step(progress, on_job)  # on_job reports each job as it ends
                 if until_idle and supervisor.idle():
                     if keep_services and supervisor.services:
                         console("up", "idle; services keep running (Ctrl-C to stop)")

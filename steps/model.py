@@ -1,0 +1,65 @@
+"""model: full training with the tuned hyperparameters, early stopping on validation.
+
+    python -m steps.model --input /pfs/transform --hyperparameters /pfs/tune/optimal_hp.json \\
+        --output /pfs/out [--epochs 20] [--patience 3]
+
+Writes model.keras, a SavedModel export in saved_model/, hyperparameters.json,
+history.json, metrics.json (the best epoch's validation metrics) and TensorBoard logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from steps.determinism import device, make_deterministic
+from steps.training import HyperParams, fit, load_data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", required=True, help="the transform repo")
+    parser.add_argument("--hyperparameters", required=True, help="tune's optimal_hp.json")
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--epochs", type=int, default=int(os.environ.get("MODEL_EPOCHS", 20)))
+    parser.add_argument("--patience", type=int, default=int(os.environ.get("PATIENCE", 3)))
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
+    args = parser.parse_args(argv)
+    make_deterministic(args.seed)
+    out = Path(args.output)
+    hp = HyperParams.from_json(Path(args.hyperparameters))
+    data = load_data(Path(args.input))
+    model, history = fit(
+        data,
+        hp,
+        epochs=args.epochs,
+        seed=args.seed,
+        log_dir=out / "logs" / "model",
+        patience=args.patience,
+    )
+    model.save(out / "model.keras")
+    model.export(str(out / "saved_model"), verbose=False)
+    best = (
+        min(range(len(history["val_loss"])), key=history["val_loss"].__getitem__)
+        if "val_loss" in history
+        else len(history["loss"]) - 1
+    )
+    metrics = {k: v[best] for k, v in history.items()}
+    metrics.update(
+        best_epoch=best + 1,
+        epochs_run=len(history["loss"]),
+        device=device(),
+        train_samples=len(data["train"][2]),
+    )
+    (out / "hyperparameters.json").write_text(json.dumps(hp.to_json(), indent=2, sort_keys=True))
+    (out / "history.json").write_text(json.dumps(history, indent=2, sort_keys=True))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
+    print(f"model: {json.dumps(metrics)}")  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
