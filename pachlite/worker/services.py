@@ -28,7 +28,7 @@ from pachlite.pps.datums import generate
 from pachlite.worker import jobs
 from pachlite.worker.datum import DatumContext, Prepared, prepare
 from pachlite.worker.proxy import Forwarder
-from pachlite.worker.spouts import Console, kill_group, log_path, pump
+from pachlite.worker.spouts import Console, attach, kill_group, log_path
 
 
 def state_dir(store: Store) -> Path:
@@ -142,18 +142,7 @@ class Service:
             self._close_job(job_row, JobState.FAILURE, f"cannot start the service: {exc.strerror}")
             self.job_row = None
             return
-        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
-        try:
-            self.proc.stdin.write(self.prepared.stdin.encode())
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        self.readers = [
-            threading.Thread(target=pump, args=(s, self.name, log_file, self.console), daemon=True)
-            for s in (self.proc.stdout, self.proc.stderr)
-        ]
-        for reader in self.readers:
-            reader.start()
+        self.readers = attach(self.proc, self.prepared.stdin, self.name, log_file, self.console)
         self._write_state("running", output)
         self.console(
             self.name,

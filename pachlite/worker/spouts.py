@@ -57,6 +57,23 @@ def pump(stream: IO[bytes], tag: str, log_file: Path, console: Console) -> None:
     stream.close()
 
 
+def attach(
+    proc: subprocess.Popen[bytes], stdin: str, tag: str, log_file: Path, console: Console
+) -> list[threading.Thread]:
+    """Feed a long-running process its stdin; pump its stdout and stderr to log and console."""
+    assert proc.stdin and proc.stdout and proc.stderr
+    with contextlib.suppress(OSError):
+        proc.stdin.write(stdin.encode())
+        proc.stdin.close()
+    readers = [
+        threading.Thread(target=pump, args=(s, tag, log_file, console), daemon=True)
+        for s in (proc.stdout, proc.stderr)
+    ]
+    for reader in readers:
+        reader.start()
+    return readers
+
+
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -127,18 +144,7 @@ class Spout:
             self.console(self.name, f"cannot start {cmd[:1]}: {exc.strerror}")
             self.finished = True
             return
-        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
-        try:
-            self.proc.stdin.write(stdin.encode())
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        self.readers = [
-            threading.Thread(target=pump, args=(s, self.name, log_file, self.console), daemon=True)
-            for s in (self.proc.stdout, self.proc.stderr)
-        ]
-        for reader in self.readers:
-            reader.start()
+        self.readers = attach(self.proc, stdin, self.name, log_file, self.console)
 
     def stop(self) -> None:
         if self.proc is not None:
