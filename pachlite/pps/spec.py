@@ -15,7 +15,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
 import yaml
 
 from pachlite.errors import InvalidArgument, did_you_mean
@@ -168,6 +167,9 @@ def _dotted(path: tuple[str, ...], key: Any) -> str:
 
 def validate_schema(spec: Spec, source: str = "<spec>") -> None:
     """Check a normalised spec against Pachyderm's CreatePipelineRequest JSON schema."""
+    # jsonschema takes ~45 ms to import: only commands that read specs pay for it.
+    import jsonschema
+
     body = {k: v for k, v in spec.items() if k not in ("update", "reprocess")}
     validator = jsonschema.Draft4Validator(schema())
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
@@ -180,7 +182,7 @@ def validate_schema(spec: Spec, source: str = "<spec>") -> None:
         )
 
 
-def _short(error: jsonschema.ValidationError) -> str:
+def _short(error: Any) -> str:
     if error.validator == "pattern" and "s$" in str(error.validator_value):
         return f"{error.instance!r} is not a duration; write seconds with an 's', like \"600s\""
     if error.validator == "oneOf" and error.context:
