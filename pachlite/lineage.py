@@ -102,7 +102,8 @@ def render_svg(graph: Graph) -> str:
     heights = {n: PAD * 2 + BOX_H_LINE * len(graph.nodes[n].lines) for n in graph.nodes}
     row_heights = [max((heights[n] for n in row), default=0) for row in rows]
     widest = max((len(r) for r in rows), default=1)
-    width = max(widest * (BOX_W + GAP_X) + GAP_X, 2 * GAP_X + 10 * len(graph.title))
+    # Room on the right for edges that skip layers, and for the title.
+    width = max(widest * (BOX_W + GAP_X) + GAP_X + 2 * GAP_X, 2 * GAP_X + 13 * len(graph.title))
     pos: dict[str, tuple[float, float]] = {}
     y = 60.0
     for row, row_h in zip(rows, row_heights, strict=True):
@@ -120,15 +121,27 @@ def render_svg(graph: Graph) -> str:
         '<rect width="100%" height="100%" fill="white"/>',
         f'<text x="{GAP_X}" y="32" font-size="18" font-weight="bold">{escape(graph.title)}</text>',
     ]
+    layer_of = {n: i for i, row in enumerate(rows) for n in row}
     for up, down in graph.edges:
         x1, y1 = pos[up]
         x2, y2 = pos[down]
-        sx, sy = x1 + BOX_W / 2, y1 + heights[up]
-        ex, ey = x2 + BOX_W / 2, y2
-        mid = (sy + ey) / 2
+        if layer_of[down] - layer_of[up] > 1:
+            # Skipping layers: leave by the right side and come back, around the boxes between.
+            sx, sy = x1 + BOX_W, y1 + heights[up] / 2
+            ex, ey = x2 + BOX_W, y2 + heights[down] / 2
+            bend = max(sx, ex) + GAP_X * 1.5
+            path = (
+                f"M {sx:.1f} {sy:.1f} C {bend:.1f} {sy:.1f}, {bend:.1f} {ey:.1f}, {ex:.1f} {ey:.1f}"
+            )
+        else:
+            sx, sy = x1 + BOX_W / 2, y1 + heights[up]
+            ex, ey = x2 + BOX_W / 2, y2
+            mid = (sy + ey) / 2
+            path = (
+                f"M {sx:.1f} {sy:.1f} C {sx:.1f} {mid:.1f}, {ex:.1f} {mid:.1f}, {ex:.1f} {ey:.1f}"
+            )
         parts.append(
-            f'<path d="M {sx:.1f} {sy:.1f} C {sx:.1f} {mid:.1f}, {ex:.1f} {mid:.1f}, '
-            f'{ex:.1f} {ey:.1f}" fill="none" stroke="#666" stroke-width="1.5" '
+            f'<path d="{path}" fill="none" stroke="#666" stroke-width="1.5" '
             f'marker-end="url(#arrow)"/>'
         )
     for node_id, node in graph.nodes.items():

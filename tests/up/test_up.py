@@ -279,3 +279,19 @@ def test_local_spout_commits_are_all_or_nothing(tmp_path: Path) -> None:
     assert spout.exists("/a") and not spout.exists("/b")
     with Client(tmp_path / "store") as client:
         assert [c.description for c in client.list_commit("stream")] == ["one"]
+
+
+def test_edges_that_skip_a_layer_are_drawn_around_the_boxes() -> None:
+    from pachlite.lineage import Graph, Node, layers, render_svg
+
+    graph = Graph("g")
+    for name in ("transform", "tune", "model"):
+        graph.add(Node(name, (name,)))
+    graph.link("transform", "tune")
+    graph.link("tune", "model")
+    graph.link("transform", "model")  # model reads both
+    assert layers(graph) == [["transform"], ["tune"], ["model"]]
+    svg = ET.fromstring(render_svg(graph))
+    paths = [p.get("d") or "" for p in svg.iter("{http://www.w3.org/2000/svg}path")]
+    drawn = [p for p in paths if p.startswith("M ") and " C " in p]
+    assert len(drawn) == 3  # every edge, the skipping one included
