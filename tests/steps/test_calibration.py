@@ -92,3 +92,56 @@ def test_calibrate_step_on_a_tiny_trained_model(tmp_path: Path) -> None:
     assert result["pixels"] == result["samples"] * 32 * 32
     assert (tmp_path / "cal" / "reliability.png").stat().st_size > 1000
     assert (tmp_path / "cal" / "model.keras").exists()
+
+
+@pytest.mark.slow
+def test_evaluation_report_under_papermill(tmp_path: Path) -> None:
+    data = tiny_transform(tmp_path, samples=40)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TRAIN_EPOCHS": "1"}
+    run = [sys.executable, "-m"]
+    subprocess.run(
+        [*run, "steps.train", "--input", str(data), "--output", str(tmp_path / "model")],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=REPO_ROOT,
+    )
+    subprocess.run(
+        [
+            *run,
+            "steps.calibrate",
+            "--data",
+            str(data / "calibration"),
+            "--model",
+            str(tmp_path / "model"),
+            "--output",
+            str(tmp_path / "cal"),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=REPO_ROOT,
+    )
+    subprocess.run(
+        [
+            *run,
+            "steps.evaluate",
+            "--data",
+            str(data / "test"),
+            "--model",
+            str(tmp_path / "cal"),
+            "--output",
+            str(tmp_path / "eval"),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=REPO_ROOT,
+    )
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert 0 <= metrics["mean_iou"] <= 1 and set(metrics["iou"]) == {"pet", "background", "border"}
+    assert metrics["ece_calibrated"] <= metrics["ece_raw"] + 0.05
+    html = (tmp_path / "eval" / "report.html").read_text()
+    assert "<table" in html and "mean IoU" in html and "ECE calibrated" in html
+    assert html.count("data:image/png") >= 3  # confusion matrix, reliability, image grid
+    assert (tmp_path / "eval" / "Report.ipynb").exists()

@@ -59,6 +59,7 @@ def test_make_run_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "== model metrics" in result.stdout and '"val_mean_iou"' in result.stdout
+    assert '"ece_calibrated"' in result.stdout and "report: .run/report.html" in result.stdout
     assert "provenance of model@" in result.stdout and "stream@" in result.stdout
     assert "idle: spouts finished" in result.stderr
     from pachlite import Client
