@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +10,7 @@ import pytest
 
 from steps.calibrate import calibrate
 from steps.calibration import expected_calibration_error, fit_temperature, softmax
-from tests.conftest import REPO_ROOT
-from tests.steps.test_training import tiny_transform
+from tests.steps.test_training import run_step, tiny_transform
 
 
 def overconfident(n: int = 20000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -51,42 +47,25 @@ def test_unknown_method_is_an_error() -> None:
         calibrate(softmax(sharp), labels, "platt")
 
 
+def trained_and_calibrated(tmp_path: Path) -> Path:
+    """A tiny transform output, a one-epoch model, and its calibration: the transform dir."""
+    data = tiny_transform(tmp_path, samples=40)
+    run_step("train", "--input", data, "--output", tmp_path / "model", TRAIN_EPOCHS="1")
+    run_step(
+        "calibrate",
+        "--data",
+        data / "calibration",
+        "--model",
+        tmp_path / "model",
+        "--output",
+        tmp_path / "cal",
+    )
+    return data
+
+
 @pytest.mark.slow
 def test_calibrate_step_on_a_tiny_trained_model(tmp_path: Path) -> None:
-    data = tiny_transform(tmp_path, samples=40)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TRAIN_EPOCHS": "1"}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "steps.train",
-            "--input",
-            str(data),
-            "--output",
-            str(tmp_path / "model"),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=REPO_ROOT,
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "steps.calibrate",
-            "--data",
-            str(data / "calibration"),
-            "--model",
-            str(tmp_path / "model"),
-            "--output",
-            str(tmp_path / "cal"),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=REPO_ROOT,
-    )
+    trained_and_calibrated(tmp_path)
     result = json.loads((tmp_path / "cal" / "calibration.json").read_text())
     assert result["ece_after"] <= result["ece_before"]
     assert result["pixels"] == result["samples"] * 32 * 32
@@ -96,47 +75,15 @@ def test_calibrate_step_on_a_tiny_trained_model(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_evaluation_report_under_papermill(tmp_path: Path) -> None:
-    data = tiny_transform(tmp_path, samples=40)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TRAIN_EPOCHS": "1"}
-    run = [sys.executable, "-m"]
-    subprocess.run(
-        [*run, "steps.train", "--input", str(data), "--output", str(tmp_path / "model")],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=REPO_ROOT,
-    )
-    subprocess.run(
-        [
-            *run,
-            "steps.calibrate",
-            "--data",
-            str(data / "calibration"),
-            "--model",
-            str(tmp_path / "model"),
-            "--output",
-            str(tmp_path / "cal"),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=REPO_ROOT,
-    )
-    subprocess.run(
-        [
-            *run,
-            "steps.evaluate",
-            "--data",
-            str(data / "test"),
-            "--model",
-            str(tmp_path / "cal"),
-            "--output",
-            str(tmp_path / "eval"),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=REPO_ROOT,
+    data = trained_and_calibrated(tmp_path)
+    run_step(
+        "evaluate",
+        "--data",
+        data / "test",
+        "--model",
+        tmp_path / "cal",
+        "--output",
+        tmp_path / "eval",
     )
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert 0 <= metrics["mean_iou"] <= 1 and set(metrics["iou"]) == {"pet", "background", "border"}

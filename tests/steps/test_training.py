@@ -32,6 +32,17 @@ def tiny_transform(folder: Path, samples: int = 40, size: int = 32) -> Path:
     return folder / "transform"
 
 
+def run_step(step: str, *args: str | Path, **env: str) -> None:
+    """Run `python -m steps.<step>` as a pipeline would: a new process from the repo root."""
+    subprocess.run(
+        [sys.executable, "-m", f"steps.{step}", *map(str, args)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
+        check=True,
+        capture_output=True,
+        cwd=REPO_ROOT,
+    )
+
+
 @pytest.mark.slow
 def test_training_twice_on_the_same_data_gives_identical_weights(tmp_path: Path) -> None:
     data = tiny_transform(tmp_path)
