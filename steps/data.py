@@ -37,11 +37,17 @@ def dataset(
     if shuffle:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     if augment:
+        # One coin per sample from a seeded random stream that changes every epoch (a fixed
+        # stateless seed would flip every sample the same way), so runs stay reproducible.
+        coins = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
 
-        def flip(image: Any, mask: Any) -> tuple[Any, Any]:
-            both = tf.concat([image, tf.cast(mask, image.dtype)], axis=-1)
-            both = tf.image.stateless_random_flip_left_right(both, seed=(seed, 0))
-            return both[..., :3], tf.cast(both[..., 3:], mask.dtype)
+        def flip(pair: tuple[Any, Any], coin: Any) -> tuple[Any, Any]:
+            image, mask = pair
+            heads = tf.equal(coin % 2, 0)
+            return (
+                tf.where(heads, tf.reverse(image, axis=[1]), image),
+                tf.where(heads, tf.reverse(mask, axis=[1]), mask),
+            )
 
-        ds = ds.map(flip)
+        ds = tf.data.Dataset.zip(ds, coins).map(flip)
     return ds.batch(batch_size).prefetch(2)

@@ -1,4 +1,4 @@
-"""model: full training with the tuned hyperparameters, early stopping on validation.
+"""model: full training with the tuned hyperparameters, early stopping on validation mean IoU.
 
     python -m steps.model --input /pfs/transform --hyperparameters /pfs/tune/optimal_hp.json \\
         --output /pfs/out [--epochs 20] [--patience 3]
@@ -15,8 +15,9 @@ import os
 import sys
 from pathlib import Path
 
+from steps import provenance
 from steps.determinism import device, make_deterministic
-from steps.training import HyperParams, fit, load_data
+from steps.training import HyperParams, best_epoch, fit, load_data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,11 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     model.save(out / "model.keras")
     model.export(str(out / "saved_model"), verbose=False)
-    best = (
-        min(range(len(history["val_loss"])), key=history["val_loss"].__getitem__)
-        if "val_loss" in history
-        else len(history["loss"]) - 1
-    )
+    best = best_epoch(history)
     metrics = {k: v[best] for k, v in history.items()}
     metrics.update(
         best_epoch=best + 1,
@@ -54,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         device=device(),
         train_samples=len(data["train"][2]),
     )
+    provenance.record(out, {"transform": Path(args.input), "tune": Path(args.hyperparameters)})
     (out / "hyperparameters.json").write_text(json.dumps(hp.to_json(), indent=2, sort_keys=True))
     (out / "history.json").write_text(json.dumps(history, indent=2, sort_keys=True))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))

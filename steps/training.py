@@ -31,6 +31,19 @@ class HyperParams:
         return asdict(self)
 
 
+# What "better" means for tuning, early stopping and the best epoch. Not val_loss: a model
+# that predicts background everywhere can have the lowest loss early on and an IoU of 1/3.
+OBJECTIVE = "val_mean_iou"
+
+
+def best_epoch(history: dict[str, list[float]]) -> int:
+    """0-based index of the epoch with the highest validation mean IoU (the last without one)."""
+    scores = history.get(OBJECTIVE)
+    if not scores:
+        return len(history["loss"]) - 1
+    return max(range(len(scores)), key=scores.__getitem__)
+
+
 def load_data(transform_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, list[str]]]:
     return {
         split: load_split(transform_dir / split)
@@ -73,7 +86,7 @@ def fit(
     if patience is not None and len(val_images):
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=patience, restore_best_weights=True
+                monitor=OBJECTIVE, mode="max", patience=patience, restore_best_weights=True
             )
         )
     history = model.fit(

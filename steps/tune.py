@@ -18,7 +18,7 @@ from typing import Any
 
 from steps.data import dataset
 from steps.determinism import make_deterministic
-from steps.training import HyperParams, compile_model, load_data
+from steps.training import OBJECTIVE, HyperParams, compile_model, load_data
 
 
 def hyperparams_from(hp: Any) -> HyperParams:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:  # tuner checkpoints are not outputs
         tuner = keras_tuner.Hyperband(
             build,
-            objective="val_loss",
+            objective=keras_tuner.Objective(OBJECTIVE, direction="max"),
             max_epochs=args.max_epochs,
             factor=args.factor,
             seed=args.seed,

@@ -16,23 +16,24 @@ def build_unet(
     width: int = 16,
     depth: int = 3,
     dropout: float = 0.0,
+    bn_momentum: float = 0.9,
 ) -> Any:
     import keras
     from keras import layers
 
     inputs = keras.Input(shape=(img_size, img_size, 3))
     x = layers.Conv2D(width, 3, strides=2, padding="same")(inputs)
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.Activation("relu")(x)
     previous = x
     filters = [width * 2**i for i in range(1, depth + 1)]
     for f in filters:  # down: separable convolutions, residual projections
         x = layers.Activation("relu")(x)
         x = layers.SeparableConv2D(f, 3, padding="same")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=bn_momentum)(x)
         x = layers.Activation("relu")(x)
         x = layers.SeparableConv2D(f, 3, padding="same")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=bn_momentum)(x)
         x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
         residual = layers.Conv2D(f, 1, strides=2, padding="same")(previous)
         x = layers.add([x, residual])
@@ -42,10 +43,10 @@ def build_unet(
     for f in [*reversed(filters), width]:  # up: transposed convolutions
         x = layers.Activation("relu")(x)
         x = layers.Conv2DTranspose(f, 3, padding="same")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=bn_momentum)(x)
         x = layers.Activation("relu")(x)
         x = layers.Conv2DTranspose(f, 3, padding="same")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=bn_momentum)(x)
         x = layers.UpSampling2D(2)(x)
         residual = layers.UpSampling2D(2)(previous)
         residual = layers.Conv2D(f, 1, padding="same")(residual)
