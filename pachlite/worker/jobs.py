@@ -39,6 +39,13 @@ class JobRecord:
     row: Row
     pipeline: Row
     spec: dict[str, Any]
+    spec_hash: str = ""
+
+    @property
+    def spec_commit(self) -> str:
+        """What Pachyderm puts in PPS_SPEC_COMMIT (its spec repo's commit ID, 32 hex digits):
+        pachlite has no spec repo, so the job's pipeline version is named by its spec hash."""
+        return self.spec_hash[:32]
 
 
 def ensure_jobs(store: Store) -> None:
@@ -59,11 +66,12 @@ def load(store: Store, job_row_id: int) -> JobRecord:
     pipeline = store.db.one("SELECT * FROM pipelines WHERE id = ?", (row["pipeline_id"],))
     assert pipeline is not None
     version = store.db.one(
-        "SELECT effective_spec FROM pipeline_versions WHERE pipeline_id = ? AND version = ?",
+        "SELECT effective_spec, spec_hash FROM pipeline_versions "
+        "WHERE pipeline_id = ? AND version = ?",
         (row["pipeline_id"], row["version"]),
     )
     assert version is not None
-    return JobRecord(row, pipeline, json.loads(version["effective_spec"]))
+    return JobRecord(row, pipeline, json.loads(version["effective_spec"]), version["spec_hash"])
 
 
 def inputs_ready(store: Store, job: JobRecord) -> bool:
@@ -188,7 +196,7 @@ def _run_phases(
         scratch_root=store.root / "scratch",
         objects=store.objects,
         files_under=lambda item: files_under(store, item),
-        extra_env={"PACHLITE_ROOT": str(store.root)},
+        extra_env={"PACHLITE_ROOT": str(store.root), "PPS_SPEC_COMMIT": job.spec_commit},
     )
     workers = max(1, int((job.spec.get("parallelismSpec") or {}).get("constant") or 1))
     done = len(plan.skipped)

@@ -66,8 +66,8 @@ def test_environment_seen_by_a_real_script(client: Client, tmp_path: Path) -> No
         "env",
         """
     keys = ["images", "images_COMMIT", "labels", "PACH_DATUM_ID", "PACH_JOB_ID",
-            "PACH_OUTPUT_COMMIT_ID", "PPS_PIPELINE_NAME", "PACH_DATUM_images_JOIN_ON",
-            "PACH_DATUM_labels_JOIN_ON", "MY_SETTING", "WHERE_OUT"]
+            "PACH_OUTPUT_COMMIT_ID", "PPS_PIPELINE_NAME", "PPS_SPEC_COMMIT",
+            "PACH_DATUM_images_JOIN_ON", "PACH_DATUM_labels_JOIN_ON", "MY_SETTING", "WHERE_OUT"]
     env = {k: os.environ.get(k) for k in keys}
     env["image_bytes"] = pathlib.Path(os.environ["images"]).read_text()
     env["stdin"] = sys.stdin.read()
@@ -105,6 +105,8 @@ def test_environment_seen_by_a_real_script(client: Client, tmp_path: Path) -> No
     assert seen["PACH_JOB_ID"] == seen["PACH_OUTPUT_COMMIT_ID"] == job.id
     assert seen["PACH_DATUM_ID"] == datum.id
     assert seen["PPS_PIPELINE_NAME"] == "envdump"
+    # The pipeline version, named like a Pachyderm spec commit; a new version, a new name.
+    assert len(seen["PPS_SPEC_COMMIT"]) == 32 and int(seen["PPS_SPEC_COMMIT"], 16) >= 0
     assert seen["PACH_DATUM_images_JOIN_ON"] == seen["PACH_DATUM_labels_JOIN_ON"] == "1"
     assert seen["MY_SETTING"] == "x y"
     assert seen["WHERE_OUT"].endswith("/pfs/out") and seen["WHERE_OUT"] != "/pfs/out"
