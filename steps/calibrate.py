@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from steps import provenance
 from steps.calibration import (
     Isotonic,
     Reliability,
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     (out / "calibration.json").write_text(json.dumps(result, indent=2, sort_keys=True))
     plot(before, after, out / "reliability.png")
+    provenance.record(out, {"transform": Path(args.data), "model": Path(args.model)})
     for name in MODEL_FILES:
         source = Path(args.model) / name
         if source.exists():

@@ -9,7 +9,9 @@ error over equal-width confidence bins.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -127,3 +129,10 @@ class Isotonic:
         out = probs * scale[..., None]
         np.put_along_axis(out, top[..., None], calibrated[..., None], axis=-1)
         return out
+
+
+def apply_calibration(calibration: Mapping[str, Any], probs: np.ndarray) -> np.ndarray:
+    """What calibration.json says to do to a model's softmax (the report and serving share it)."""
+    if "isotonic" in calibration:
+        return Isotonic(calibration["isotonic"]["x"], calibration["isotonic"]["y"]).apply(probs)
+    return softmax(logits_from_probs(probs), float(calibration.get("temperature", 1.0)))
