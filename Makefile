@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup run lint test test-quick bench bench-dvc lock clean help
+.PHONY: setup run serve lint test test-quick bench bench-dvc lock clean help
 
 help:
 	@echo "make setup       create .venv (Python 3.12) with the pinned stack and dev tools"
-	@echo "make run         the DAG offline on synthetic pets (SAMPLES=400): a trained model and its lineage"
+	@echo "make run         the DAG offline on synthetic pets (SAMPLES=400): model, report, release"
+	@echo "make serve       serve the released model with MLServer on 127.0.0.1:8080 (PORT=...)"
 	@echo "make lint        ruff, mypy on pachlite, import-linter layer contracts"
 	@echo "make test        the whole test suite (what CI runs)"
 	@echo "make test-quick  the suite without the slow end-to-end and crash tests"
@@ -27,6 +28,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 run: setup
 	scripts/run-demo
+
+# The model the gitops repository says is released (make run's demo remote by default).
+serve: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" PACHLITE_ROOT="$${PACHLITE_ROOT:-$(CURDIR)/.pachlite}" \
+	  $(PY) -m steps.serve --gitops "$${GITOPS_REPO:-$${RUN_DIR:-.run}/gitops.git}" \
+	  --folder "$${RUN_DIR:-.run}/serving"
 
 lint: setup
 	$(BIN)/ruff check pachlite steps tests bench

@@ -1,0 +1,172 @@
+"""Serving: the request checks, and a real MLServer on 127.0.0.1 answering the Open Inference
+Protocol with the tiny trained-and-calibrated model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from steps.inference import BadRequest, Limits, answer, images_from
+from tests.conftest import REPO_ROOT
+from tests.steps.test_calibration import trained_and_calibrated
+from tests.up.test_up import free_port
+
+LIMITS = Limits(size=4, max_batch=2)
+
+
+def test_images_are_accepted_as_fp32_or_uint8() -> None:
+    pixels = np.linspace(0, 1, 2 * 4 * 4 * 3).reshape(2, 4, 4, 3)
+    as_float = images_from("FP32", [2, 4, 4, 3], pixels.ravel().tolist(), LIMITS)
+    assert as_float.dtype == np.float32 and as_float.shape == (2, 4, 4, 3)
+    as_bytes = images_from("UINT8", [1, 4, 4, 3], [[255] * 48], LIMITS)  # nested lists too
+    assert as_bytes.max() == 1.0
+
+
+@pytest.mark.parametrize(
+    ("datatype", "shape", "data", "message"),
+    [
+        ("BYTES", [1, 4, 4, 3], ["a"] * 48, "datatype BYTES is not supported"),
+        ("FP32", [1, 4, 4], [0.0] * 16, "shape [1, 4, 4] is not [N, 4, 4, 3]"),
+        ("FP32", [1, 8, 8, 3], [0.0] * 192, "resize the images first"),
+        ("FP32", [3, 4, 4, 3], [0.0] * 144, "batch of 3 images is outside"),
+        ("FP32", [1, 4, 4, 3], [0.0] * 47, "data has 47 values but shape [1, 4, 4, 3] needs 48"),
+        ("FP32", [1, 4, 4, 3], ["x"] * 48, "data must be numbers"),
+        ("FP32", [1, 4, 4, 3], [float("nan")] * 48, "NaN or infinite"),
+        ("FP32", [1, 4, 4, 3], [2.0] * 48, "must lie in [0, 1]"),
+        ("UINT8", [1, 4, 4, 3], [256] * 48, "whole numbers from 0 to 255"),
+        ("UINT8", [1, 4, 4, 3], [0.5] * 48, "whole numbers from 0 to 255"),
+    ],
+)
+def test_bad_tensors_say_what_is_wrong(
+    datatype: str, shape: list[int], data: list[Any], message: str
+) -> None:
+    with pytest.raises(BadRequest) as caught:
+        images_from(datatype, shape, data, LIMITS)
+    assert message in str(caught.value)
+
+
+def test_answer_is_the_argmax_mask_and_the_probabilities() -> None:
+    probs = np.zeros((1, 2, 2, 3))
+    probs[..., 2] = 1.0
+    out = answer(probs)
+    assert out["mask"].dtype == np.uint8 and (out["mask"] == 2).all()
+    assert out["probabilities"].shape == (1, 2, 2, 3)
+
+
+def post(url: str, body: Any) -> tuple[int, dict[str, Any]]:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.code, json.loads(e.read())
+
+
+def wait_ready(base: str, proc: subprocess.Popen[str], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"mlserver exited: {proc.communicate()[0][-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/v2/health/ready", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("mlserver did not become ready")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    trained_and_calibrated(tmp_path)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "steps.serve",
+            "--model-dir",
+            str(tmp_path / "cal"),
+            "--folder",
+            str(tmp_path / "serving"),
+            "--port",
+            str(port),
+            "--grpc-port",
+            str(free_port()),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+@pytest.mark.slow
+def test_mlserver_answers_inference_and_rejects_bad_payloads(server: str) -> None:
+    infer = f"{server}/v2/models/pets-unet/infer"
+    with urllib.request.urlopen(f"{server}/v2/models/pets-unet", timeout=10) as response:
+        metadata = json.loads(response.read())
+    assert metadata["inputs"][0]["shape"] == [-1, 32, 32, 3]
+    assert [o["name"] for o in metadata["outputs"]] == ["mask", "probabilities"]
+
+    images = np.random.default_rng(0).random((2, 32, 32, 3))
+    status, body = post(
+        infer,
+        {"inputs": [{"name": "images", "datatype": "FP32", "shape": [2, 32, 32, 3],
+                     "data": images.ravel().tolist()}]},
+    )  # fmt: skip
+    assert status == 200, body
+    outputs = {o["name"]: o for o in body["outputs"]}
+    assert outputs["mask"]["shape"] == [2, 32, 32] and outputs["mask"]["datatype"] == "UINT8"
+    assert set(outputs["mask"]["data"]) <= {0, 1, 2}
+    probs = np.array(outputs["probabilities"]["data"]).reshape(2, 32, 32, 3)
+    assert np.allclose(probs.sum(-1), 1.0, atol=1e-4)
+    assert (probs.argmax(-1).ravel() == np.array(outputs["mask"]["data"])).all()
+
+    def one(**changes: Any) -> dict[str, Any]:
+        tensor = {"name": "images", "datatype": "FP32", "shape": [1, 32, 32, 3],
+                  "data": [0.5] * (32 * 32 * 3)}  # fmt: skip
+        return {"inputs": [{**tensor, **changes}]}
+
+    bad = [
+        (one(shape=[1, 64, 64, 3], data=[0.5] * (64 * 64 * 3)), 400, "resize the images"),
+        (one(data=[0.5] * 7), 400, "data has 7 values"),
+        (one(datatype="INT32"), 400, "datatype INT32 is not supported"),
+        (one(data=[9.0] * (32 * 32 * 3)), 400, "must lie in [0, 1]"),
+        (one(shape=[17, 32, 32, 3], data=[0.0] * (17 * 32 * 32 * 3)), 400, "batch of 17"),
+        ({"inputs": []}, 400, "exactly one input"),
+        (one(datatype="NOT-A-TYPE"), 422, "datatype"),
+        ({"no": "inputs"}, 422, "inputs"),
+        (b"{not json", 422, "JSON"),
+    ]
+    for payload, code, words in bad:
+        status, body = post(infer, payload)
+        assert status == code, (payload if isinstance(payload, bytes) else words, body)
+        assert words in json.dumps(body), body
