@@ -20,12 +20,7 @@ from steps.seldon import Release, label_value, seldon_deployment
 from tests.conftest import REPO_ROOT
 
 STRICT_SCHEMA = (
-    REPO_ROOT.parent
-    / "shared"
-    / "schemas"
-    / "crds"
-    / "strict"
-    / "machinelearning.seldon.io-seldondeployment-v1.json"
+    REPO_ROOT / "schemas" / "crds" / "machinelearning.seldon.io-seldondeployment-v1.json"
 )
 GOOD = {"mean_iou": 0.71, "pixel_accuracy": 0.93, "ece_calibrated": 0.012, "test_images": 40}
 CAL = "a" * 32  # the calibrate commit: the model version
