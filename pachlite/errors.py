@@ -70,6 +70,10 @@ class StoreCorrupt(PachliteError):
     """Stored data does not match its hash or a metadata reference is dangling."""
 
 
+class Unavailable(PachliteError):
+    """A server pachlite talks to (a real pachd, the Kubernetes API) cannot be reached."""
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix for a mistyped name, or '' when nothing is close."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)

@@ -11,6 +11,7 @@ from pachlite.errors import (
     PachliteError,
     StoreCorrupt,
     Timeout,
+    Unavailable,
 )
 
 # Most specific first.
@@ -22,6 +23,7 @@ EXIT_CODES: list[tuple[type[PachliteError], int]] = [
     (Timeout, 6),
     (FetchFailed, 7),
     (StoreCorrupt, 8),
+    (Unavailable, 9),
     (PachliteError, 1),
 ]
 INTERRUPTED = 130
@@ -30,7 +32,8 @@ INTERNAL_ERROR = 70
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 error, 2 invalid input, 3 not found, 4 already exists, "
     "5 conflicts with the current state, 6 timed out, 7 could not fetch a source, "
-    "8 store corrupt (run fsck), 70 internal error (rerun with -v), 130 interrupted."
+    "8 store corrupt (run fsck), 9 a server could not be reached, 70 internal error "
+    "(rerun with -v), 130 interrupted."
 )
 
 

@@ -8,7 +8,17 @@ import traceback
 import click
 
 from pachlite import __version__
-from pachlite.cli import branch, commit, file, job, output, pipeline, repo, up  # noqa: F401
+from pachlite.cli import (  # noqa: F401
+    branch,
+    cluster,
+    commit,
+    file,
+    job,
+    output,
+    pipeline,
+    repo,
+    up,
+)
 
 # (importing the noun modules registers their commands)
 from pachlite.cli.errors import EXIT_CODE_HELP, INTERNAL_ERROR, INTERRUPTED, exit_code_for
@@ -40,6 +50,8 @@ for verb in VERBS:
 cli.add_command(job.logs)
 cli.add_command(up.up)
 cli.add_command(up.draw)
+cli.add_command(cluster.validate)
+cli.add_command(cluster.deploy)
 
 
 @cli.command()
