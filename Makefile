@@ -4,25 +4,34 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup run serve lint test test-quick bench bench-dvc lock clean help
+.PHONY: setup run serve images lint test test-quick bench bench-dvc lock clean help
 
 help:
 	@echo "make setup       create .venv (Python 3.12) with the pinned stack and dev tools"
 	@echo "make run         the DAG offline on synthetic pets (SAMPLES=400): model, report, release"
 	@echo "make serve       serve the released model with MLServer on 127.0.0.1:8080 (PORT=...)"
+	@echo "make images      build and push the step and serving images (needs a Docker engine)"
 	@echo "make lint        ruff, mypy on pachlite, import-linter layer contracts"
 	@echo "make test        the whole test suite (what CI runs)"
 	@echo "make test-quick  the suite without the slow end-to-end and crash tests"
 	@echo "make bench       the benchmarks in bench/ at their default sizes"
 	@echo "make bench-dvc   install DVC in bench/.dvc-venv so bench/ingest.py compares with it"
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(VENV)/.kubectl
+
+# kubectl renders gitops/ with kustomize in the tests (offline); it is a Debian package.
+$(VENV)/.kubectl:
+	@command -v kubectl >/dev/null || { \
+	  echo "installing kubectl (apt-get install kubectl)"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q kubectl >/dev/null || { \
+	    echo "error: kubectl is missing and apt-get could not install it; install kubectl" >&2; exit 1; }; }
+	@mkdir -p $(VENV) && touch $@
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@py=$$(scripts/find-python312) || exit 1; \
 	  [ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null || { rm -rf $(VENV); "$$py" -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[ml,dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[ml,cpu,dev]'
 	$(PY) -m pip check
 	@touch $@
 
@@ -34,6 +43,16 @@ serve: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" PACHLITE_ROOT="$${PACHLITE_ROOT:-$(CURDIR)/.pachlite}" \
 	  $(PY) -m steps.serve --gitops "$${GITOPS_REPO:-$${RUN_DIR:-.run}/gitops.git}" \
 	  --folder "$${RUN_DIR:-.run}/serving"
+
+# The images in images/, tagged with the project version that every spec and manifest uses.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+REGISTRY ?= reproml
+images:
+	@docker info >/dev/null 2>&1 || { echo "error: no Docker engine here; build the images where one runs" >&2; exit 1; }
+	for image in steps-cpu steps-gpu serving; do \
+	  docker build -f images/$$image.Dockerfile -t $(REGISTRY)/$$image:$(VERSION) . && \
+	  docker push $(REGISTRY)/$$image:$(VERSION) || exit 1; \
+	done
 
 lint: setup
 	$(BIN)/ruff check pachlite steps tests bench
@@ -60,7 +79,7 @@ bench-dvc:
 # Re-resolve the full pin set from the direct pins in pyproject.toml.
 lock:
 	@py=$$(scripts/find-python312) || exit 1; rm -rf /tmp/reproml-lock; "$$py" -m venv /tmp/reproml-lock
-	/tmp/reproml-lock/bin/pip install --quiet '.[ml,dev]'
+	/tmp/reproml-lock/bin/pip install --quiet '.[ml,cpu,dev]'
 	{ echo '# Full pin set for `make setup` (pip install -c constraints.txt); regenerate with `make lock`.'; \
 	  /tmp/reproml-lock/bin/pip freeze --exclude-editable | grep -v '^reproml'; } > constraints.txt
 
