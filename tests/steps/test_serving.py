@@ -91,9 +91,24 @@ def wait_ready(base: str, proc: subprocess.Popen[str], seconds: float = 120) -> 
     raise AssertionError("mlserver did not become ready")
 
 
+@pytest.fixture(scope="module")
+def calibrated_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("model")
+    trained_and_calibrated(folder)
+    return folder / "cal"
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    trained_and_calibrated(tmp_path)
+def server(tmp_path: Path, calibrated_model: Path) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -101,7 +116,7 @@ def server(tmp_path: Path) -> Iterator[str]:
             "-m",
             "steps.serve",
             "--model-dir",
-            str(tmp_path / "cal"),
+            str(calibrated_model),
             "--folder",
             str(tmp_path / "serving"),
             "--port",
@@ -120,12 +135,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         wait_ready(base, proc)
         yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+        stop(proc)
 
 
 @pytest.mark.slow
@@ -170,3 +180,53 @@ def test_mlserver_answers_inference_and_rejects_bad_payloads(server: str) -> Non
         status, body = post(infer, payload)
         assert status == code, (payload if isinstance(payload, bytes) else words, body)
         assert words in json.dumps(body), body
+
+
+@pytest.mark.slow
+def test_mlserver_started_the_way_the_serving_image_and_seldon_start_it(
+    tmp_path: Path, calibrated_model: Path
+) -> None:
+    """images/serving.Dockerfile's settings.json and environment, with what Seldon Core adds
+    (the model's name, /mnt/models as the URI, the ports): no model-settings.json at all."""
+    dockerfile = (REPO_ROOT / "images" / "serving.Dockerfile").read_text()
+    settings = json.loads(dockerfile.split("printf '")[1].split("\\n'")[0])
+    folder = tmp_path / "opt-mlserver"
+    folder.mkdir()
+    (folder / "settings.json").write_text(json.dumps(settings))
+    image_env = {
+        "MLSERVER_MODEL_IMPLEMENTATION": "steps.serving.UNetRuntime",
+        "MLSERVER_PARALLEL_WORKERS": "0",
+    }
+    assert all(f"{k}={v}" in dockerfile for k, v in image_env.items())
+    port = free_port()
+    seldon_env = {
+        "MLSERVER_MODEL_NAME": "pets-unet",
+        "MLSERVER_MODEL_URI": str(calibrated_model),  # /mnt/models in the pod
+        "MLSERVER_MODEL_VERSION": "a" * 32,
+        "MLSERVER_HTTP_PORT": str(port),
+        "MLSERVER_GRPC_PORT": str(free_port()),
+        "MLSERVER_METRICS_PORT": str(free_port()),
+        "MLSERVER_HOST": "127.0.0.1",
+    }
+    launch = "import sys; from mlserver.cli import main; sys.argv[0] = 'mlserver'; main()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", launch, "start", str(folder)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **image_env, **seldon_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        status, body = post(
+            f"{base}/v2/models/pets-unet/infer",
+            {"inputs": [{"name": "images", "datatype": "UINT8", "shape": [1, 32, 32, 3],
+                         "data": [128] * (32 * 32 * 3)}]},
+        )  # fmt: skip
+        assert status == 200, body
+        assert body["model_version"] == "a" * 32
+        assert [o["name"] for o in body["outputs"]] == ["mask", "probabilities"]
+    finally:
+        stop(proc)
