@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,34 +99,13 @@ def calibrated_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "cal"
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-
-
-@pytest.fixture
-def server(tmp_path: Path, calibrated_model: Path) -> Iterator[str]:
-    port = free_port()
+@contextmanager
+def running(argv: list[str], port: int, cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """An MLServer process answering on 127.0.0.1:port; stopped with SIGINT afterwards."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "steps.serve",
-            "--model-dir",
-            str(calibrated_model),
-            "--folder",
-            str(tmp_path / "serving"),
-            "--port",
-            str(port),
-            "--grpc-port",
-            str(free_port()),
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        argv,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -135,7 +115,24 @@ def server(tmp_path: Path, calibrated_model: Path) -> Iterator[str]:
         wait_ready(base, proc)
         yield base
     finally:
-        stop(proc)
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+@pytest.fixture
+def server(tmp_path: Path, calibrated_model: Path) -> Iterator[str]:
+    port = free_port()
+    argv = [
+        *(sys.executable, "-m", "steps.serve", "--model-dir", str(calibrated_model)),
+        *("--folder", str(tmp_path / "serving"), "--port", str(port)),
+        *("--grpc-port", str(free_port())),
+    ]
+    with running(argv, port, REPO_ROOT, {}) as base:
+        yield base
 
 
 @pytest.mark.slow
@@ -209,17 +206,8 @@ def test_mlserver_started_the_way_the_serving_image_and_seldon_start_it(
         "MLSERVER_HOST": "127.0.0.1",
     }
     launch = "import sys; from mlserver.cli import main; sys.argv[0] = 'mlserver'; main()"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", launch, "start", str(folder)],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **image_env, **seldon_env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc)
+    argv = [sys.executable, "-c", launch, "start", str(folder)]
+    with running(argv, port, tmp_path, {**image_env, **seldon_env}) as base:
         status, body = post(
             f"{base}/v2/models/pets-unet/infer",
             {"inputs": [{"name": "images", "datatype": "UINT8", "shape": [1, 32, 32, 3],
@@ -228,5 +216,3 @@ def test_mlserver_started_the_way_the_serving_image_and_seldon_start_it(
         assert status == 200, body
         assert body["model_version"] == "a" * 32
         assert [o["name"] for o in body["outputs"]] == ["mask", "probabilities"]
-    finally:
-        stop(proc)
