@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from pachlite.failpoints import failpoint
 from pachlite.model import DatumState, JobState
 from pachlite.paths import split
 from pachlite.pfs import commits, provenance
@@ -137,6 +138,7 @@ def run_job(
         return current_state(store, job_row_id) == JobState.KILLED
 
     results = _run_phases(store, job, plan, should_stop, progress)
+    failpoint("job.datums-done")  # every datum ran, no output recorded yet
     return _finish(store, job, output, base_tree, plan, results, deadline, interrupted())
 
 
@@ -315,6 +317,7 @@ def _finish(
                     for put in result.outputs:
                         editor.put(put.path, Entry(FILE, put.hash, put.size))
             tree, _ = editor.flush(store.save_tree)
+            failpoint("job.merge")  # outputs merged, nothing committed: the rerun redoes it
             commits.set_content(store, output["id"], tree)
         commits.close_commit(
             store, output["id"], error=None if state == JobState.SUCCESS else reason
