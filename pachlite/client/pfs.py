@@ -154,6 +154,7 @@ class PfsVerbs:
     ) -> CommitInfo:
         file_ref = parse_file_ref(target)
         path = validate_file_path(file_ref.path)
+        files.check_writable(self.store, file_ref.commit)
         digest, size = self.store.objects.put_bytes(data)
         return self._modify(file_ref.commit, [files.Put(path, digest, size, append)], message)
 
@@ -173,6 +174,7 @@ class PfsVerbs:
         ending in '/' means "into this directory".
         """
         file_ref = parse_file_ref(target)
+        files.check_writable(self.store, file_ref.commit)
         objects = self.store.objects
         if not isinstance(source, str | os.PathLike):
             path = validate_file_path(file_ref.path)

@@ -66,7 +66,8 @@ def modify(store: Store, ref: CommitRef, ops: list[Op], *, description: str = ""
         return commit_by_row_id(store, row["id"])
 
 
-def _writable_commit(store: Store, ref: CommitRef, description: str) -> tuple[Row, bool]:
+def _open_commit(store: Store, ref: CommitRef) -> Row | None:
+    """The commit a ref names explicitly (it must be open), or None for a branch write."""
     if ref.commit or ref.ancestors or ref.nth is not None or ref.branch is None:
         row = resolve_commit(store, ref)
         if row["finished"] is not None:
@@ -74,7 +75,21 @@ def _writable_commit(store: Store, ref: CommitRef, description: str) -> tuple[Ro
                 f"commit {row['repo']}@{row['commit_id']} is finished and cannot change",
                 f"write to a branch instead, e.g. {row['repo']}@{row['branch'] or 'master'}",
             )
+        return row
+    repo_row(store, ref.repo)
+    return None
+
+
+def check_writable(store: Store, ref: CommitRef) -> None:
+    """Refuse a write before its bytes are stored: no orphan objects from a bad target."""
+    _open_commit(store, ref)
+
+
+def _writable_commit(store: Store, ref: CommitRef, description: str) -> tuple[Row, bool]:
+    row = _open_commit(store, ref)
+    if row is not None:
         return row, False
+    assert ref.branch is not None
     branch = branch_row(store, repo_row(store, ref.repo), ref.branch)
     if branch is not None and branch["head"] is not None:
         head = commit_by_row_id(store, branch["head"])
