@@ -35,6 +35,7 @@ REMOVED_FIELDS: dict[tuple[str, ...], str] = {
     ("spout", "overwrite"): "spouts write with put file now; delete old files yourself",
     ("spout", "marker"): "remove it: 2.x spouts keep their own state",
     ("input", "git"): "feed the repo from a spout or a cron input instead",
+    ("input", "atom"): "use `pfs` (2.x renamed atom inputs)",
 }
 
 
@@ -137,8 +138,8 @@ def _normalize(value: Any, node: dict[str, Any], path: tuple[str, ...], source: 
             name = "URL"
         field_path = (*path, name)
         removed = REMOVED_FIELDS.get(field_path)
-        if name == "git" and "input" in path:  # at any depth of the input tree
-            removed = REMOVED_FIELDS[("input", "git")]
+        if name in ("git", "atom") and "input" in path:  # at any depth of the input tree
+            removed = REMOVED_FIELDS[("input", name)]
         if removed:
             raise InvalidArgument(
                 f"{source}: `{_dotted(path, key)}` is a Pachyderm 1.x field that 2.x removed",
