@@ -9,6 +9,7 @@ trimap's {1, 2, 3}. A batch never fails because of one sample.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,7 +74,10 @@ def check_sample(name: str, image: bytes | None, mask: bytes | None) -> CheckedS
 def _decode_rgb(data: bytes) -> tuple[np.ndarray, list[str]]:
     repairs: list[str] = []
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with warnings.catch_warnings():  # the size is checked just below, in words
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+        with probe:
             fmt = probe.format
             if probe.width * probe.height > MAX_PIXELS:
                 raise ValueError(f"image is {probe.width}x{probe.height}, too large to be a pet")
@@ -90,6 +94,8 @@ def _decode_rgb(data: bytes) -> tuple[np.ndarray, list[str]]:
                     img = Image.alpha_composite(background, img.convert("RGBA"))
                 img = img.convert("RGB")
             return np.asarray(img, dtype=np.uint8), repairs
+    except Image.DecompressionBombError:
+        raise ValueError("image claims more pixels than Pillow will decode (a bomb?)") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError(f"image does not decode: {_short(exc)}") from None
 
@@ -101,6 +107,8 @@ def _decode_mask(data: bytes) -> np.ndarray:
             if img.mode not in ("L", "P", "I", "I;16"):  # RGB masks: take the first channel
                 img = img.getchannel(0)
             return np.asarray(img).astype(np.int64)  # checked against {1, 2, 3} by the caller
+    except Image.DecompressionBombError:
+        raise ValueError("mask claims more pixels than Pillow will decode (a bomb?)") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError(f"mask does not decode: {_short(exc)}") from None
 

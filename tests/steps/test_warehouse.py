@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,23 @@ def add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
     archive.addfile(info, io.BytesIO(data))
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A tiny PNG file whose header claims width x height pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+        + chunk(b"IEND", b"")
+    )
 
 
 def bad_batch(folder: Path) -> Path:
@@ -46,10 +65,12 @@ def bad_batch(folder: Path) -> Path:
             7: good_jpg[7],  # mask missing
             8: good_jpg[8],  # mask of another size
             9: good_jpg[9],  # mask values outside
+            10: png_header(30000, 30000),  # a decompression bomb: 900M pixels claimed
+            11: png_header(12000, 12000),  # huge, under Pillow's limit: too large to be a pet
         }
         for i, data in images.items():
             add(tar, f"oxford/images/{names[i]}.jpg", data)
-        for i in (0, 1, 2, 3, 4, 5, 6, 9):
+        for i in (0, 1, 2, 3, 4, 5, 6, 9, 10, 11):
             trimap = s[i].trimap.copy()
             if i == 9:
                 trimap[0, 0] = 255
@@ -73,7 +94,7 @@ def test_every_bad_sample_kind_is_repaired_or_rejected_with_its_reason(tmp_path:
     summary = process_batch(batch, out)
     rejects = json.loads((out / "rejects.json").read_text())
     reasons = " | ".join(f"{r.get('sample') or r.get('file')}: {r['reason']}" for r in rejects)
-    assert summary == {"samples": 5, "repaired": 4, "rejected": 10}, reasons
+    assert summary == {"samples": 5, "repaired": 4, "rejected": 12}, reasons
     for needle in (
         "does not decode",
         "truncated",
@@ -85,6 +106,8 @@ def test_every_bad_sample_kind_is_repaired_or_rejected_with_its_reason(tmp_path:
         "'..' in archive",
         "link in archive",
         "device or FIFO",
+        "more pixels than Pillow will decode",
+        "too large to be a pet",
     ):
         assert needle in reasons, needle
     samples = sorted(p.name for p in out.iterdir() if p.is_dir())
