@@ -92,16 +92,21 @@ def concurrency_figures(processes: int, commits: int) -> list[dict[str, object]]
 
 def catalogue_figures() -> dict[str, int]:
     from tests.reliability.test_bad_inputs import CATALOGUE
+    from tests.steps.test_serving import BAD_REQUESTS
     from tests.steps.test_serving import test_bad_tensors_say_what_is_wrong as tensors
+    from tests.steps.test_warehouse import REASONS
 
     marks = getattr(tensors, "pytestmark", [])
     tensor_cases = sum(len(m.args[1]) for m in marks if m.name == "parametrize")
     return {
         "pachlite commands (specs, repos, branches, commits, paths)": len(CATALOGUE),
-        "archive members and images (warehouse)": 10,
-        "inference requests (4xx from the runtime and MLServer)": tensor_cases + 9,
-        "git remotes (unreachable, rejected push, bad config)": 4,
-        "Pachyderm addresses (unreachable, malformed)": 2,
+        "archive members and images (warehouse)": len(REASONS),
+        "inference requests (4xx from the runtime and MLServer)": tensor_cases + len(BAD_REQUESTS),
+        # tests/steps/test_release.py: unreachable remote, rejected push, a threshold on a
+        # metric that does not exist, no metrics.json; tests/cli/test_cluster.py: an
+        # unreachable pachd, an address that is not grpc://.
+        "git remotes and release configuration": 4,
+        "Pachyderm addresses": 2,
     }
 
 

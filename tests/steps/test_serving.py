@@ -135,6 +135,26 @@ def server(tmp_path: Path, calibrated_model: Path) -> Iterator[str]:
         yield base
 
 
+def one(**changes: Any) -> dict[str, Any]:
+    tensor = {"name": "images", "datatype": "FP32", "shape": [1, 32, 32, 3],
+              "data": [0.5] * (32 * 32 * 3)}  # fmt: skip
+    return {"inputs": [{**tensor, **changes}]}
+
+
+# Malformed requests and the answer each must get (docs/reliability.md counts them).
+BAD_REQUESTS: list[tuple[Any, int, str]] = [
+    (one(shape=[1, 64, 64, 3], data=[0.5] * (64 * 64 * 3)), 400, "resize the images"),
+    (one(data=[0.5] * 7), 400, "data has 7 values"),
+    (one(datatype="INT32"), 400, "datatype INT32 is not supported"),
+    (one(data=[9.0] * (32 * 32 * 3)), 400, "must lie in [0, 1]"),
+    (one(shape=[17, 32, 32, 3], data=[0.0] * (17 * 32 * 32 * 3)), 400, "batch of 17"),
+    ({"inputs": []}, 400, "exactly one input"),
+    (one(datatype="NOT-A-TYPE"), 422, "datatype"),
+    ({"no": "inputs"}, 422, "inputs"),
+    (b"{not json", 422, "JSON"),
+]
+
+
 @pytest.mark.slow
 def test_mlserver_answers_inference_and_rejects_bad_payloads(server: str) -> None:
     infer = f"{server}/v2/models/pets-unet/infer"
@@ -157,23 +177,7 @@ def test_mlserver_answers_inference_and_rejects_bad_payloads(server: str) -> Non
     assert np.allclose(probs.sum(-1), 1.0, atol=1e-4)
     assert (probs.argmax(-1).ravel() == np.array(outputs["mask"]["data"])).all()
 
-    def one(**changes: Any) -> dict[str, Any]:
-        tensor = {"name": "images", "datatype": "FP32", "shape": [1, 32, 32, 3],
-                  "data": [0.5] * (32 * 32 * 3)}  # fmt: skip
-        return {"inputs": [{**tensor, **changes}]}
-
-    bad = [
-        (one(shape=[1, 64, 64, 3], data=[0.5] * (64 * 64 * 3)), 400, "resize the images"),
-        (one(data=[0.5] * 7), 400, "data has 7 values"),
-        (one(datatype="INT32"), 400, "datatype INT32 is not supported"),
-        (one(data=[9.0] * (32 * 32 * 3)), 400, "must lie in [0, 1]"),
-        (one(shape=[17, 32, 32, 3], data=[0.0] * (17 * 32 * 32 * 3)), 400, "batch of 17"),
-        ({"inputs": []}, 400, "exactly one input"),
-        (one(datatype="NOT-A-TYPE"), 422, "datatype"),
-        ({"no": "inputs"}, 422, "inputs"),
-        (b"{not json", 422, "JSON"),
-    ]
-    for payload, code, words in bad:
+    for payload, code, words in BAD_REQUESTS:
         status, body = post(infer, payload)
         assert status == code, (payload if isinstance(payload, bytes) else words, body)
         assert words in json.dumps(body), body
