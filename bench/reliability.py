@@ -22,26 +22,41 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from rich.progress import Progress  # noqa: E402
 
-from tests.reliability.harness import concurrency, put_trial, scenarios  # noqa: E402
+from tests.reliability.harness import (  # noqa: E402
+    concurrency,
+    put_trial,
+    scenarios,
+    verify_kept,
+)
 
 
 def crash_figures(trials: int, progress: Progress) -> list[dict[str, object]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="reproml-reliability-") as scratch:
+        # Chains of 10 kills on one store (each start finds what the last kill left), a new
+        # store per chain so fsck, which re-hashes every object, stays a few seconds.
         task = progress.add_task("put (random writer)", total=trials)
-        kept: list[tuple[str, str, str]] = []
-        failures, started = [], time.monotonic()
+        failures, promised, started = [], 0, time.monotonic()
+        chain: list[tuple[str, str, str]] = []
         for seed in range(trials):
-            trial = put_trial(Path(scratch) / "put" / "store", seed, kept)
+            store = Path(scratch) / "put" / f"chain{seed // 10}" / "store"
+            trial = put_trial(store, seed, chain)
             if not trial.ok:
                 failures.append(f"seed {seed}: {trial.detail}")
+            if seed % 10 == 9 or seed == trials - 1:  # the chain's end: every promise again
+                problem = verify_kept(store, chain)
+                if problem:
+                    failures.append(f"chain ending at seed {seed}: {problem}")
+                promised += len(chain)
+                chain = []
             progress.advance(task)
+        progress.console.print(f"put: {trials - len(failures)}/{trials} recovered")
         rows.append(
             {
-                "scenario": "put (random writer, one store across all trials)",
+                "scenario": "put (random writer, chains of 10 kills per store)",
                 "trials": trials,
                 "recovered": trials - len(failures),
-                "checked": len(kept),
+                "checked": promised,
                 "seconds": round(time.monotonic() - started, 1),
                 "failures": failures,
             }
@@ -57,6 +72,7 @@ def crash_figures(trials: int, progress: Progress) -> list[dict[str, object]]:
                 if not trial.ok:
                     failures.append(f"seed {seed}: {trial.detail}")
                 progress.advance(task)
+            progress.console.print(f"{name}: {trials - len(failures)}/{trials} recovered")
             rows.append(
                 {
                     "scenario": name,

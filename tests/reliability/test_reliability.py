@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.harness import concurrency, put_trial, scenarios
+from tests.reliability.harness import concurrency, put_trial, scenarios, verify_kept
 
 TRIALS = int(os.environ.get("PACHLITE_RELIABILITY_TRIALS", "2"))
 
@@ -30,7 +30,7 @@ def test_puts_killed_again_and_again_keep_every_finished_commit(tmp_path: Path) 
     for seed in range(TRIALS * 2):
         trial = put_trial(tmp_path / "store", seed, kept)
         assert trial.ok, trial.detail
-    assert kept
+    assert kept and verify_kept(tmp_path / "store", kept) is None
 
 
 @pytest.mark.slow
