@@ -1,77 +1,20 @@
-"""SIGKILL at random moments during puts: the store stays consistent and keeps its promises.
+"""SIGKILL in the middle of a CLI directory put: the commit lands whole or not at all.
 
-Every commit the writer reported as finished must still be there, finished, with exactly the
-content it reported; `pachlite fsck` must be clean; an open commit stays open (or finished).
-PACHLITE_CRASH_TRIALS sets how many kills (default 12 here; the reliability suite runs 100).
+Random kills of a writer, of jobs and of `pachlite up` are in tests/reliability/ (the same
+harness bench/reliability.py runs 100 times per scenario).
 """
 
 from __future__ import annotations
 
 import os
-import random
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from pachlite import Client
-from tests.crash.crash_child import digest
-
-CHILD = Path(__file__).with_name("crash_child.py")
-TRIALS = int(os.environ.get("PACHLITE_CRASH_TRIALS", "12"))
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_and_kill(root: Path, seed: int, scratch: Path, after: float) -> list[tuple[str, str, str]]:
-    proc = subprocess.Popen(
-        [sys.executable, str(CHILD), str(root), str(seed), str(scratch)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-    promises: list[tuple[str, str, str]] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            _, repo, commit_id, content = line.decode().split()
-            promises.append((repo, commit_id, content))
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    time.sleep(after)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    reader.join()
-    assert proc.stderr is not None
-    errors = proc.stderr.read().decode()
-    proc.stderr.close()
-    assert proc.stdout is not None
-    proc.stdout.close()
-    assert "Traceback" not in errors, errors
-    return promises
-
-
-@pytest.mark.slow
-def test_sigkill_during_puts_loses_no_finished_commit(tmp_path: Path) -> None:
-    root = tmp_path / "store"
-    rng = random.Random(1234)
-    kept: list[tuple[str, str, str]] = []
-    for trial in range(TRIALS):
-        kept += run_and_kill(root, trial, tmp_path / "scratch", rng.uniform(0.3, 2.0))
-        with Client(root) as client:
-            report = client.fsck()
-            assert report.ok, report.problems
-            for repo, commit_id, content in kept:
-                info = client.inspect_commit(f"{repo}@{commit_id}")
-                assert info.is_finished
-                state = {p: h for p, _, h in client.walk_file(f"{repo}@{commit_id}:/")}
-                assert digest(state) == content, f"{repo}@{commit_id} changed after a crash"
-    assert len(kept) > TRIALS, "the writer should finish several commits per trial"
 
 
 @pytest.mark.slow

@@ -24,6 +24,7 @@ from pathlib import Path
 from pachlite import Client
 from pachlite.model import JobState
 from tests.crash.crash_child import digest
+from tests.up.test_up import emit_script, write_dag
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CRASH_CHILD = REPO_ROOT / "tests" / "crash" / "crash_child.py"
@@ -179,34 +180,7 @@ def job_trial(workdir: Path, seed: int, failpoint: str | None = None) -> Trial:
 
 # SIGKILL during `pachlite up` ---------------------------------------------------------------
 
-UP_EMIT = """
-from pachlite.spout import connect
-out = connect()
-for i in range(6):
-    path = f"/batch{i}.txt"
-    if out.exists(path):
-        continue
-    with out.commit(f"batch {i}"):
-        out.put_bytes(path, f"data {i}\\n".encode())
-"""
-
-
-def write_up_dag(folder: Path) -> None:
-    (folder / "emit.py").write_text(UP_EMIT)
-    (folder / "pipelines").mkdir(exist_ok=True)
-    (folder / "pipelines" / "dag.yaml").write_text(f"""
-pipeline: {{name: stream}}
-spout: {{}}
-transform: {{cmd: [{sys.executable}, emit.py]}}
----
-pipeline: {{name: shout}}
-transform: {{cmd: [sh, -c, "sleep 0.1; tr a-z A-Z < $stream > /pfs/out/$(basename $stream)"]}}
-input: {{pfs: {{repo: stream, glob: "/*"}}}}
----
-pipeline: {{name: joined}}
-transform: {{cmd: [sh, -c, "cat /pfs/shout/* > /pfs/out/all"]}}
-input: {{pfs: {{repo: shout, glob: "/"}}}}
-""")
+UP_EMIT = emit_script(6)
 
 
 def run_up(folder: Path, kill_after: float | None) -> int:
@@ -238,7 +212,7 @@ UP_EXPECTED = {
 def up_trial(workdir: Path, seed: int) -> Trial:
     """`pachlite up` (a spout, two pipelines) killed with its whole process group at a random
     moment, then started again until idle: the same final outputs as an uninterrupted run."""
-    write_up_dag(workdir)
+    write_dag(workdir, UP_EMIT)  # the spout and two pipelines of tests/up
     delay = random.Random(seed).uniform(0.5, 4.0)
     run_up(workdir, delay)
     with Client(workdir / "store") as client:

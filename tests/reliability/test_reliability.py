@@ -1,6 +1,7 @@
 """The quick variants of the reliability suite (bench/reliability.py runs 100 trials each).
 
-PACHLITE_RELIABILITY_TRIALS sets the trials per crash scenario here (default 2)."""
+PACHLITE_CRASH_TRIALS sets how many puts are killed (default 12); each other crash scenario
+gets a quarter of that."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 
 from tests.reliability.harness import concurrency, put_trial, scenarios, verify_kept
 
-TRIALS = int(os.environ.get("PACHLITE_RELIABILITY_TRIALS", "2"))
+PUT_TRIALS = int(os.environ.get("PACHLITE_CRASH_TRIALS", "12"))
+TRIALS = max(1, PUT_TRIALS // 4)
 
 
 @pytest.mark.slow
@@ -27,7 +29,7 @@ def test_crash_scenario_recovers(tmp_path: Path, scenario: str) -> None:
 @pytest.mark.slow
 def test_puts_killed_again_and_again_keep_every_finished_commit(tmp_path: Path) -> None:
     kept: list[tuple[str, str, str]] = []
-    for seed in range(TRIALS * 2):
+    for seed in range(PUT_TRIALS):
         trial = put_trial(tmp_path / "store", seed, kept)
         assert trial.ok, trial.detail
     assert kept and verify_kept(tmp_path / "store", kept) is None

@@ -20,11 +20,11 @@ from pachlite import Client
 from pachlite.model import JobState
 from tests.conftest import REPO_ROOT, Cli
 
-EMIT = """
+EMIT_TEMPLATE = """
 import sys
 from pachlite.spout import connect
 out = connect()
-for i in range(3):
+for i in range(BATCHES):
     path = f"/batch{i}.txt"
     if out.exists(path):
         continue
@@ -32,6 +32,14 @@ for i in range(3):
         out.put_bytes(path, f"data {i}\\n".encode())
     print("emitted", path, flush=True)
 """
+
+
+def emit_script(batches: int = 3) -> str:
+    """A spout that commits `batches` files, one commit each, and resumes where it stopped."""
+    return EMIT_TEMPLATE.replace("BATCHES", str(batches))
+
+
+EMIT = emit_script()
 
 
 def free_port() -> int:
