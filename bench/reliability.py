@@ -146,7 +146,7 @@ def plot(crash: list[dict[str, object]], target: Path) -> None:
     ax.set_title("Crash recovery: fsck clean, no finished commit lost, same outputs")
     ax.invert_yaxis()
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
-    ax.set_xlim(0, most * 1.12)
+    ax.set_xlim(0, most * 1.17)
     fig.tight_layout()
     fig.savefig(target, dpi=100)
     plt.close(fig)
