@@ -3,6 +3,7 @@ lists the model's and tune's runs, and follows a new model commit."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import sys
@@ -40,7 +41,7 @@ def runs(url: str, want: set[str], seconds: float = 90) -> set[str]:
                 seen = set(json.loads(response.read()))
             if want <= seen:
                 return seen
-        except OSError:
+        except (OSError, http.client.HTTPException, ValueError):  # restarting on a new commit
             pass
         time.sleep(1)
     raise AssertionError(f"TensorBoard at {url} lists {sorted(seen)}, not {sorted(want)}")

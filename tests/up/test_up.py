@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -119,7 +120,7 @@ def fetch(url: str, expect: str, timeout: float = 30) -> str:
                 last = response.read().decode()
                 if last == expect:
                     return last
-        except OSError:
+        except (OSError, http.client.HTTPException):  # a restart may cut a response short
             pass
         time.sleep(0.2)
     raise AssertionError(f"{url} answered {last!r}, not {expect!r}")
