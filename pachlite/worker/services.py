@@ -67,6 +67,12 @@ class Service:
         if newest is not None and newest != self.job_row:
             self._finish_current(JobState.SUCCESS, None)
             self._start(newest)
+        elif newest is None and self.proc is None:
+            # Nothing new since an earlier `up` stopped: serve the last served data again,
+            # as a Pachyderm service keeps running between input commits.
+            last = self._last_served_job()
+            if last is not None:
+                self._resume(last)
         elif self.proc is not None and self.proc.poll() is not None:
             code = self.proc.returncode
             self.console(self.name, f"service exited with code {code}; restarting")
@@ -92,11 +98,23 @@ class Service:
                 self._close_job(older, JobState.SUCCESS, "superseded by a newer input commit")
         return int(ready[0])
 
-    def _start(self, job_row: int) -> None:
+    def _last_served_job(self) -> int | None:
+        row = self.store.db.one(
+            "SELECT id FROM jobs WHERE pipeline_id = ? AND state = ? "
+            "ORDER BY output_commit DESC LIMIT 1",
+            (self.pipeline_id, str(JobState.SUCCESS)),
+        )
+        return int(row["id"]) if row else None
+
+    def _datums(self, job_row: int) -> tuple[jobs.JobRecord, Any, list[Any], list[Any]]:
         record = jobs.load(self.store, job_row)
         output = commit_by_row_id(self.store, record.row["output_commit"])
         inputs = provenance.upstream(self.store, output)
         datums = generate(record.spec.get("input"), jobs.listings(self.store, record.spec, inputs))
+        return record, output, inputs, datums
+
+    def _start(self, job_row: int) -> None:
+        record, output, inputs, datums = self._datums(job_row)
         self.job_row = job_row
         if len(datums) != 1:
             self._close_job(
@@ -106,8 +124,26 @@ class Service:
             )
             self.job_row = None
             return
+        datum = datums[0]
         _, base_tree = jobs.base_of(self.store, record, output)
         commits.set_content(self.store, output["id"], base_tree)
+        self.store.db.execute(
+            "UPDATE jobs SET state = ?, started = ?, data_total = 1 WHERE id = ?",
+            (str(JobState.RUNNING), time.time(), job_row),
+        )
+        if not self._launch(record, datum, output, inputs):
+            self._close_job(job_row, JobState.FAILURE, self._launch_error)
+            self.job_row = None
+
+    def _resume(self, job_row: int) -> None:
+        """Serve a finished job's data again; its commit stays as it is (no job, no output)."""
+        record, output, inputs, datums = self._datums(job_row)
+        if len(datums) == 1:
+            self._launch(record, datums[0], output, inputs)
+
+    _launch_error = ""
+
+    def _launch(self, record: jobs.JobRecord, datum: Any, output: Any, inputs: Any) -> bool:
         ctx = DatumContext(
             pipeline=self.name,
             job_id=record.row["job_id"],
@@ -119,11 +155,7 @@ class Service:
             extra_env={"PACHLITE_ROOT": str(self.store.root)},
         )
         scratch = self.store.root / "scratch" / record.row["job_id"] / "service"
-        self.prepared = prepare(ctx, datums[0], scratch)
-        self.store.db.execute(
-            "UPDATE jobs SET state = ?, started = ?, data_total = 1 WHERE id = ?",
-            (str(JobState.RUNNING), time.time(), job_row),
-        )
+        self.prepared = prepare(ctx, datum, scratch)
         external, internal = self.ports
         if self.forwarder is None and external and internal and external != internal:
             self.forwarder = Forwarder(external, internal)
@@ -139,9 +171,9 @@ class Service:
                 start_new_session=True,
             )
         except OSError as exc:
-            self._close_job(job_row, JobState.FAILURE, f"cannot start the service: {exc.strerror}")
-            self.job_row = None
-            return
+            self._launch_error = f"cannot start the service: {exc.strerror}"
+            self._drop_scratch()
+            return False
         self.readers = attach(self.proc, self.prepared.stdin, self.name, log_file, self.console)
         self._write_state("running", output)
         self.console(
@@ -150,6 +182,7 @@ class Service:
             if inputs
             else f"serving {self.url}",
         )
+        return True
 
     @property
     def url(self) -> str:
@@ -181,7 +214,8 @@ class Service:
     def _finish_current(self, state: JobState, reason: str | None) -> None:
         """Stop the process; its job ends with what it wrote to /pfs/out."""
         self._stop_process()
-        if self.job_row is None:
+        if self.job_row is None:  # nothing running, or a resumed service: no job to end
+            self._drop_scratch()
             return
         outputs = []
         if self.prepared is not None and state == JobState.SUCCESS:
@@ -200,9 +234,12 @@ class Service:
                 tree, _ = editor.flush(self.store.save_tree)
                 commits.set_content(self.store, output["id"], tree)
             self._close_job(self.job_row, state, reason)
+        self._drop_scratch()
+        self.job_row = None
+
+    def _drop_scratch(self) -> None:
         if self.prepared is not None:
             shutil.rmtree(self.prepared.pfs.parent, ignore_errors=True)
-        self.job_row = None
         self.prepared = None
 
     def _close_job(self, job_row: int, state: JobState, reason: str | None) -> None:

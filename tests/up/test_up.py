@@ -164,6 +164,20 @@ def test_service_answers_http_and_restarts_on_new_data(tmp_path: Path) -> None:
         assert all(c.is_finished for c in client.list_commit())
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{external}/", timeout=2)
+        # A later `up` with no new data serves the last data again: no new job, no commit.
+        commits_before = [c.id for c in client.list_commit()]
+        stop = threading.Event()
+        thread = threading.Thread(target=lambda: client.up(None, stop=stop))
+        thread.start()
+        try:
+            assert fetch(url, "version two") == "version two"
+            assert client.list_service()[0]["input_commits"] == [f"content@{commit.id}"]
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+        assert len(client.list_job(pipeline="web")) == 2
+        assert [c.id for c in client.list_commit()] == commits_before
+        assert client.fsck().ok
 
 
 def test_a_second_up_on_the_same_root_is_refused(tmp_path: Path) -> None:
