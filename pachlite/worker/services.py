@@ -131,8 +131,9 @@ class Service:
             "UPDATE jobs SET state = ?, started = ?, data_total = 1 WHERE id = ?",
             (str(JobState.RUNNING), time.time(), job_row),
         )
-        if not self._launch(record, datum, output, inputs):
-            self._close_job(job_row, JobState.FAILURE, self._launch_error)
+        error = self._launch(record, datum, output, inputs)
+        if error:
+            self._close_job(job_row, JobState.FAILURE, error)
             self.job_row = None
 
     def _resume(self, job_row: int) -> None:
@@ -141,9 +142,8 @@ class Service:
         if len(datums) == 1:
             self._launch(record, datums[0], output, inputs)
 
-    _launch_error = ""
-
-    def _launch(self, record: jobs.JobRecord, datum: Any, output: Any, inputs: Any) -> bool:
+    def _launch(self, record: jobs.JobRecord, datum: Any, output: Any, inputs: Any) -> str | None:
+        """Start the process on the datum; the reason it could not start, or None."""
         ctx = DatumContext(
             pipeline=self.name,
             job_id=record.row["job_id"],
@@ -171,9 +171,8 @@ class Service:
                 start_new_session=True,
             )
         except OSError as exc:
-            self._launch_error = f"cannot start the service: {exc.strerror}"
             self._drop_scratch()
-            return False
+            return f"cannot start the service: {exc.strerror}"
         self.readers = attach(self.proc, self.prepared.stdin, self.name, log_file, self.console)
         self._write_state("running", output)
         self.console(
@@ -182,7 +181,7 @@ class Service:
             if inputs
             else f"serving {self.url}",
         )
-        return True
+        return None
 
     @property
     def url(self) -> str:
