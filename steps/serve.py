@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -29,7 +28,8 @@ class ServeError(RuntimeError):
     pass
 
 
-def released(remote: str, branch: str, folder: str, name: str) -> dict[str, Any]:
+def released_version(remote: str, branch: str, folder: str, name: str) -> str:
+    """The model version (calibrate commit) of the deployment the gitops repo holds."""
     path = manifest_path(folder, name)
     try:
         text = read_file(remote, branch, path)
@@ -44,7 +44,7 @@ def released(remote: str, branch: str, folder: str, name: str) -> dict[str, Any]
     version = annotations.get(f"{LABEL_PREFIX}/model-version")
     if not version:
         raise ServeError(f"{path} names no {LABEL_PREFIX}/model-version annotation")
-    return {"version": version, "manifest": manifest}
+    return str(version)
 
 
 def fetch_model(version: str, target: Path, env: dict[str, str]) -> None:
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             if not (model_dir / "model.keras").is_file():
                 raise ServeError(f"{model_dir} holds no model.keras (give calibrate's output)")
         else:
-            version = released(args.gitops, args.branch, args.path, args.name)["version"]
+            version = released_version(args.gitops, args.branch, args.path, args.name)
             model_dir = folder / "model"
             fetch_model(version, model_dir, env)
         write_settings(folder, args.name, model_dir, version, args.port, args.grpc_port)

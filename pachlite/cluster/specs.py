@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pachlite.errors import InvalidArgument, NotFound
-from pachlite.pps import spec as specs
 from pachlite.pps.validate import effective_spec, iter_inputs, validate
+from pachlite.worker.pipelines import read_specs
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,14 @@ class Checked:
     input_repos: list[str]  # repos read that no pipeline here writes: create them first
 
 
-def spec_files(paths: Iterable[str | Path]) -> list[Path]:
-    found: list[Path] = []
+def load(paths: Iterable[str | Path]) -> list[tuple[str, dict[str, Any]]]:
+    """(source, normalised spec) from every path, read as `pachlite create pipeline` reads."""
+    loaded: list[tuple[str, dict[str, Any]]] = []
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise NotFound(f"{path}: no such file or folder", "give spec files or a folder of them")
-    if not found:
-        raise InvalidArgument("no pipeline specs found", "give *.yaml or *.json spec files")
-    return found
+        if not Path(raw).exists():
+            raise NotFound(f"{raw}: no such file or folder", "give spec files or a folder of them")
+        loaded += read_specs(str(raw))
+    return loaded
 
 
 def request_json(spec: dict[str, Any]) -> str:
@@ -101,13 +96,7 @@ def _lost(wanted: Any, back: Any, path: str) -> list[str]:
 
 
 def check(paths: Iterable[str | Path]) -> Checked:
-    loaded: list[tuple[str, dict[str, Any]]] = []
-    for file in spec_files(paths):
-        source = str(file)
-        for raw in specs.load_documents(file.read_text(), source):
-            spec = specs.normalize(raw, source)
-            specs.validate_schema(spec, source)
-            loaded.append((source, spec))
+    loaded = load(paths)
     names = [(s.get("pipeline") or {}).get("name") or "" for _, s in loaded]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
