@@ -110,13 +110,16 @@ def catalogue_figures() -> dict[str, int]:
     from tests.reliability.test_bad_inputs import CATALOGUE
     from tests.steps.test_serving import BAD_REQUESTS
     from tests.steps.test_serving import test_bad_tensors_say_what_is_wrong as tensors
-    from tests.steps.test_warehouse import REASONS
+    from tests.steps.test_warehouse import FOLDER_CASES, IGNORED_REASONS, REASONS, ZIP_CASES
 
     marks = getattr(tensors, "pytestmark", [])
     tensor_cases = sum(len(m.args[1]) for m in marks if m.name == "parametrize")
     return {
         "pachlite commands (specs, repos, branches, commits, paths)": len(CATALOGUE),
-        "archive members and images (warehouse)": len(REASONS),
+        "archive members and images (warehouse, and the same through the stream)": len(REASONS),
+        "zip archive members (warehouse)": len(ZIP_CASES),
+        "folder batch members (warehouse)": len(FOLDER_CASES),
+        "members that are not part of a sample (listed as ignored)": len(IGNORED_REASONS),
         "inference requests (4xx from the runtime and MLServer)": tensor_cases + len(BAD_REQUESTS),
         # tests/steps/test_release.py: unreachable remote, rejected push, a threshold on a
         # metric that does not exist, no metrics.json; tests/cli/test_cluster.py: an

@@ -18,6 +18,8 @@ import numpy as np
 from PIL import Image
 
 PET, BACKGROUND, BORDER = 1, 2, 3
+IMAGE, MASK, LISTING = "image", "mask", "listing"  # the roles of a batch's files
+LIST_PATH = "annotations/list.txt"
 CATS = [
     "Abyssinian",
     "Bengal",
@@ -193,6 +195,26 @@ def batch_files(samples: list[Sample]) -> dict[str, bytes]:
         files[f"images/{sample.name}.jpg"] = jpeg_bytes(sample.image)
         files[f"annotations/trimaps/{sample.name}.png"] = png_bytes(sample.trimap)
     return files
+
+
+def member_role(path: str) -> tuple[str, str] | None:
+    """What a batch path is: (IMAGE, name), (MASK, name), (LISTING, ""), or None (not a sample's).
+
+    `images/<name>.jpg` and `annotations/trimaps/<name>.png`, suffixes in any case; a name
+    never starts with a dot, so it is always a safe folder name.
+    """
+    parts = path.split("/")
+    if path == LIST_PATH:
+        return LISTING, ""
+    if len(parts) == 2 and parts[0] == "images" and parts[1].lower().endswith(".jpg"):
+        role, name = IMAGE, parts[1][:-4]
+    elif parts[:2] == ["annotations", "trimaps"] and len(parts) == 3:
+        if not parts[2].lower().endswith(".png"):
+            return None
+        role, name = MASK, parts[2][:-4]
+    else:
+        return None
+    return (role, name) if name and not name.startswith(".") else None
 
 
 def parse_list(text: str) -> dict[str, tuple[int, int, int]]:

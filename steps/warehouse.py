@@ -2,9 +2,12 @@
 
     python -m steps.warehouse --input /pfs/batches/<batch> --output /pfs/out
 
-Output: `<batch>/<sample>/image.jpg`, `mask.png`, `metadata.json`, and `<batch>/rejects.json`
-listing every file or sample that could not be used, with its reason; `<batch>/summary.json`
-counts them. A batch never fails because of one sample.
+A batch is a folder (`images/`, `annotations/trimaps/`, `annotations/list.txt`, or tar and zip
+archives holding them) or a single archive. Output: `<batch>/<sample>/image.jpg`, `mask.png`,
+`metadata.json`; `<batch>/rejects.json`, every member of the batch that was not used with its
+reason, the stream spout's refusals included; and `<batch>/summary.json`, the counts `kept`,
+`repaired`, `rejected` and `ignored`. The schema of both, the same on every route, is in
+`steps.rejects`. A batch never fails because of one sample or one member.
 """
 
 from __future__ import annotations
@@ -13,10 +16,20 @@ import argparse
 import json
 import re
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from steps.archive import read_batch
 from steps.oxford import breed_info, parse_list
+from steps.rejects import (
+    REJECTED,
+    REJECTS_FILE,
+    SUMMARY_FILE,
+    WAREHOUSE,
+    Unused,
+    dump_entries,
+    is_archive,
+    summarise,
+)
 from steps.samples import check_sample
 
 _SAMPLE = re.compile(r"^(?P<breed>.+)_(?P<n>\d+)$")
@@ -24,23 +37,15 @@ _SAMPLE = re.compile(r"^(?P<breed>.+)_(?P<n>\d+)$")
 
 def process_batch(batch_dir: Path, out_dir: Path) -> dict[str, int]:
     batch = read_batch(batch_dir)
-    rejects = [{"file": f, "reason": r} for f, r in batch.refused]
-    listing = parse_list(batch.files.get("annotations/list.txt", b"").decode(errors="replace"))
-    images = {
-        PurePosixPath(p).stem: d
-        for p, d in batch.files.items()
-        if p.startswith("images/") and p.lower().endswith(".jpg")
-    }
-    masks = {
-        PurePosixPath(p).stem: d
-        for p, d in batch.files.items()
-        if p.startswith("annotations/trimaps/") and p.lower().endswith(".png")
-    }
+    listing = parse_list(batch.list_text())
+    unused = list(batch.unused)
     kept = repaired = 0
-    for name in sorted(images.keys() | masks.keys()):
-        checked = check_sample(name, images.get(name), masks.get(name))
+    for name in batch.names():
+        image, mask = batch.images.get(name), batch.masks.get(name)
+        checked = check_sample(name, image.data if image else None, mask.data if mask else None)
         if not checked.ok:
-            rejects.append({"sample": name, "reason": checked.reason})
+            members = tuple(m.found for m in (image, mask) if m is not None)
+            unused.append(Unused(WAREHOUSE, REJECTED, str(checked.reason), members, name))
             continue
         sample_dir = out_dir / name
         sample_dir.mkdir(parents=True, exist_ok=True)
@@ -56,10 +61,10 @@ def process_batch(batch_dir: Path, out_dir: Path) -> dict[str, int]:
         )
         kept += 1
         repaired += bool(checked.repairs)
-    summary = {"samples": kept, "repaired": repaired, "rejected": len(rejects)}
+    summary = summarise(kept, repaired, unused)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "rejects.json").write_text(json.dumps(rejects, indent=2))
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    (out_dir / REJECTS_FILE).write_text(dump_entries(unused))
+    (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
     return summary
 
 
@@ -87,12 +92,14 @@ def _metadata(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--input", required=True, help="one batch folder (a datum)")
+    parser.add_argument("--input", required=True, help="one batch folder or archive (a datum)")
     parser.add_argument("--output", required=True, help="output root, e.g. /pfs/out")
     args = parser.parse_args(argv)
     batch_dir = Path(args.input)
-    if not batch_dir.is_dir():
-        print(f"warehouse: {batch_dir} is not a batch folder", file=sys.stderr)  # noqa: T201
+    if not (batch_dir.is_dir() or (batch_dir.is_file() and is_archive(batch_dir.name))):
+        print(  # noqa: T201
+            f"warehouse: {batch_dir} is not a batch folder or archive", file=sys.stderr
+        )
         return 2
     summary = process_batch(batch_dir, Path(args.output) / batch_dir.name)
     print(f"warehouse: {batch_dir.name}: {summary}")  # noqa: T201

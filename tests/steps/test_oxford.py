@@ -7,9 +7,13 @@ from steps.oxford import (
     BREEDS,
     CATS,
     DOGS,
+    IMAGE,
+    LISTING,
+    MASK,
     PET,
     batch_files,
     breed_info,
+    member_role,
     parse_list,
     synthetic_sample,
 )
@@ -47,5 +51,17 @@ def test_list_txt_round_trip() -> None:
 
 def test_synthetic_stream_batches() -> None:
     batches = list(synthetic_batches("synthetic:seed=4,size=24", samples=5, batch_size=2))
-    assert [sum(p.endswith(".jpg") for p in b) for b in batches] == [2, 2, 1]
+    assert [sum(p.endswith(".jpg") for p in b.files) for b in batches] == [2, 2, 1]
+    assert not any(b.refused for b in batches)
     assert batch_name(0) == "batch-0001"
+
+
+def test_member_roles_follow_the_oxford_layout() -> None:
+    assert member_role("images/Bengal_1.jpg") == (IMAGE, "Bengal_1")
+    assert member_role("images/Bengal_1.JPG") == (IMAGE, "Bengal_1")
+    assert member_role("annotations/trimaps/Bengal_1.png") == (MASK, "Bengal_1")
+    assert member_role("annotations/list.txt") == (LISTING, "")
+    others = ["images/x.mat", "images/sub/x.jpg", "images/..jpg", "images/.jpg", "list.txt"]
+    others += ["annotations/xmls/Bengal_1.xml", "annotations/trimaps/x.jpg"]
+    for other in others:
+        assert member_role(other) is None, other

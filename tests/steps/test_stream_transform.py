@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,28 +17,9 @@ from pachlite import Client
 from steps.oxford import batch_files, synthetic_sample
 from steps.transform import SPLITS, parse_fractions, split_of
 from tests.conftest import REPO_ROOT
+from tests.steps.batches import run_stream, serve_folder, write_tar
 
 VENV_BIN = str(Path(sys.executable).parent)
-
-
-def spout_env(root: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PACHLITE_ROOT": str(root),
-        "PACHLITE_SPOUT_REPO": "stream",
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-
-
-def run_stream(root: Path, *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "steps.stream", *args],
-        env=spout_env(root),
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-    ).stdout
 
 
 def test_synthetic_stream_emits_batches_once(tmp_path: Path) -> None:
@@ -70,18 +47,10 @@ def test_synthetic_stream_emits_batches_once(tmp_path: Path) -> None:
 def archive_server(tmp_path: Path) -> Iterator[str]:
     files = batch_files([synthetic_sample(9, i, 32) for i in range(5)])
     for kind in ("images", "annotations"):
-        with tarfile.open(tmp_path / f"{kind}.tar.gz", "w:gz") as tar:
-            for path, data in files.items():
-                if path.startswith(kind):
-                    info = tarfile.TarInfo(f"{path}")
-                    info.size = len(data)
-                    tar.addfile(info, io.BytesIO(data))
-    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path))  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+        members = {path: data for path, data in files.items() if path.startswith(kind)}
+        write_tar(tmp_path / f"{kind}.tar.gz", members)
+    with serve_folder(tmp_path) as url:
+        yield url
 
 
 def test_stream_reads_the_published_archive_layout_over_http(
@@ -143,7 +112,7 @@ def test_stream_warehouse_transform_under_up_and_a_committed_batch(
     )
     with Client(tmp_path / "store") as client:
         summary = json.loads(client.get_file("warehouse@master:/batch-0002/summary.json"))
-        assert summary == {"samples": 20, "repaired": 0, "rejected": 0}
+        assert summary == {"kept": 20, "repaired": 0, "rejected": 0, "ignored": 0}
         shards = [p for p, _, _ in client.walk_file("transform@master:/")]
         assert {p.split("/")[1] for p in shards} <= set(SPLITS)
         local = tmp_path / "train.npz"
