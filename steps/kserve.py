@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steps.promotion import Release, annotations, labels, mlserver_env
+from steps.promotion import Release, annotations, labels, mlserver_env, resources
 
 KIND = "InferenceService"
 HTTP_PORT = 8080  # KServe's default container port: the Service sends port 80 here
@@ -43,6 +43,7 @@ def inference_service(release: Release) -> dict[str, Any]:
             "httpGet": {"path": f"/v2/models/{release.name}/ready", "port": HTTP_PORT},
             "periodSeconds": 5,
         },
+        "resources": resources(),
         "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False},
     }
     predictor: dict[str, Any] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steps.promotion import Release, annotations, label_value, labels, mlserver_env
+from steps.promotion import Release, annotations, label_value, labels, mlserver_env, resources
 
 KIND = "SeldonDeployment"
 
@@ -33,6 +33,7 @@ def seldon_deployment(release: Release) -> dict[str, Any]:
         "name": release.name,  # matches graph.name: Seldon wires this container to the node
         "image": release.image,
         "env": mlserver_env(release),
+        "resources": resources(),
         "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False},
     }
     return {

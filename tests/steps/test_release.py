@@ -131,6 +131,7 @@ def test_inference_service_validates_against_the_strict_kserve_schema() -> None:
     assert env["MLSERVER_MODEL_URI"] == "/mnt/models"
     assert env["MLSERVER_MODEL_IMPLEMENTATION"] == "steps.serving.UNetRuntime"
     assert env["MLSERVER_PARALLEL_WORKERS"] == str(PARALLEL_WORKERS)
+    assert container["resources"]["requests"]["cpu"] == str(PARALLEL_WORKERS)  # a core each
     # The same image and runtime as the Seldon target.
     seldon = seldon_deployment(a_release())["spec"]["predictors"][0]["componentSpecs"][0]
     seldon_env = {e["name"]: e["value"] for e in seldon["spec"]["containers"][0]["env"]}
