@@ -23,6 +23,14 @@ def bare_repo(path: Path) -> Path:
     return path
 
 
+def revert(remote: Path, commit: str, clone: Path) -> None:
+    """What an operator does to roll back: revert the promotion commit and push."""
+    git("clone", "--quiet", str(remote), str(clone))
+    git("-c", "user.name=ops", "-c", "user.email=ops@example.org", "revert", "--no-edit",
+        commit, cwd=clone)  # fmt: skip
+    git("push", "--quiet", "origin", "main", cwd=clone)
+
+
 def a_release(**changes: object) -> Release:
     fields: dict[str, object] = {
         "name": "pets-unet",

@@ -21,7 +21,7 @@ from steps.kserve import inference_service
 from steps.promotion import PARALLEL_WORKERS, label_value
 from steps.seldon import seldon_deployment
 from tests.conftest import REPO_ROOT
-from tests.steps.releases import CAL, DATA, SPEC, a_release, bare_repo, git
+from tests.steps.releases import CAL, DATA, SPEC, a_release, bare_repo, git, revert
 
 STRICT_SCHEMA = (
     REPO_ROOT / "schemas" / "crds" / "machinelearning.seldon.io-seldondeployment-v1.json"
@@ -207,11 +207,7 @@ def test_switching_targets_is_one_promotion_and_one_revert(tmp_path: Path) -> No
     changed = git("--git-dir", str(remote), "show", "--name-status", "--format=", "main")
     assert sorted(changed.splitlines()) == [f"A\t{KSERVE_PATH}", f"D\t{SELDON_PATH}"]
     promotion = json.loads((tmp_path / "o2" / "release.json").read_text())["git_commit"]
-    clone = tmp_path / "clone"
-    git("clone", "--quiet", str(remote), str(clone))
-    git("-c", "user.name=ops", "-c", "user.email=ops@example.org", "revert", "--no-edit",
-        promotion, cwd=clone)  # fmt: skip
-    git("push", "--quiet", "origin", "main", cwd=clone)
+    revert(remote, promotion, tmp_path / "clone")
     assert remote_file(remote, SELDON_PATH) == seldon  # back on Seldon, the previous model
     tree = git("--git-dir", str(remote), "ls-tree", "--name-only", "main", "gitops/serving/")
     assert tree.splitlines() == [SELDON_PATH]
@@ -249,11 +245,7 @@ def test_rollback_is_a_git_revert_of_the_promotion(tmp_path: Path) -> None:
     release(evaluation(tmp_path / "e2", GOOD, version="2" * 32), tmp_path / "o2", str(remote))
     assert "2" * 32 in remote_file(remote, path)
     promotion = json.loads((tmp_path / "o2" / "release.json").read_text())["git_commit"]
-    clone = tmp_path / "clone"
-    git("clone", "--quiet", str(remote), str(clone))
-    git("-c", "user.name=ops", "-c", "user.email=ops@example.org", "revert", "--no-edit",
-        promotion, cwd=clone)  # fmt: skip
-    git("push", "--quiet", "origin", "main", cwd=clone)
+    revert(remote, promotion, tmp_path / "clone")
     assert remote_file(remote, path) == first
 
 
