@@ -4,17 +4,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup run serve images reliability lint test test-quick bench bench-dvc lock clean help
+.PHONY: setup run serve images mirror-images reliability lint test test-quick bench bench-serving bench-dvc lock clean help
 
 help:
 	@echo "make setup       create .venv (Python 3.12) with the pinned stack and dev tools"
 	@echo "make run         the DAG offline on synthetic pets (SAMPLES=400): model, report, release"
 	@echo "make serve       serve the released model with MLServer on 127.0.0.1:8080 (PORT=...)"
 	@echo "make images      build and push the step and serving images (needs a Docker engine)"
+	@echo "make mirror-images REGISTRY=...  copy every third-party image there (needs a Docker engine)"
 	@echo "make lint        ruff, mypy on pachlite, import-linter layer contracts"
 	@echo "make test        the whole test suite (what CI runs)"
 	@echo "make test-quick  the suite without the slow end-to-end and crash tests"
 	@echo "make bench       the benchmarks in bench/ at their default sizes"
+	@echo "make bench-serving  MLServer with 0, 1 and 2 inference workers, 1 and 8 clients (after make run)"
 	@echo "make reliability crash (100 SIGKILL trials per scenario), concurrency and bad-input figures"
 	@echo "make bench-dvc   install DVC in bench/.dvc-venv so bench/ingest.py compares with it"
 
@@ -48,16 +50,26 @@ serve: setup
 # The images in images/, tagged with the project version that every spec and manifest uses.
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 REGISTRY ?= reproml
+# IMAGE_MIRROR=registry.example.com/mirror/ builds from the base image mirror-images copied there.
+IMAGE_MIRROR ?=
 images:
 	@docker info >/dev/null 2>&1 || { echo "error: no Docker engine here; build the images where one runs" >&2; exit 1; }
 	for image in steps-cpu steps-gpu serving; do \
-	  docker build -f images/$$image.Dockerfile -t $(REGISTRY)/$$image:$(VERSION) . && \
+	  docker build --build-arg IMAGE_MIRROR=$(IMAGE_MIRROR) -f images/$$image.Dockerfile \
+	    -t $(REGISTRY)/$$image:$(VERSION) . && \
 	  docker push $(REGISTRY)/$$image:$(VERSION) || exit 1; \
 	done
 
+# Every third-party image (images/third-party.txt) into REGISTRY, under its upstream name; the
+# registry setting in gitops/apps/image-registry-configmap.yaml then points the manifests there.
+mirror-images:
+	@REGISTRY="$(if $(filter command line environment,$(origin REGISTRY)),$(REGISTRY))" \
+	  scripts/mirror-images
+
+PY_SCRIPTS := scripts/chart-source scripts/strict-crd-schema
 lint: setup
-	$(BIN)/ruff check pachlite steps tests bench
-	$(BIN)/ruff format --check pachlite steps tests bench
+	$(BIN)/ruff check pachlite steps tests bench $(PY_SCRIPTS)
+	$(BIN)/ruff format --check pachlite steps tests bench $(PY_SCRIPTS)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -71,6 +83,10 @@ bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/provenance.py
 	$(PY) bench/pipeline.py
+
+# The figures in docs/performance.md: make run's released model, served by MLServer.
+bench-serving: setup
+	$(PY) bench/serving.py --rounds 2 --json docs/serving.json --plot docs/serving.png
 
 # The figures in docs/reliability.md (about 30 minutes on 2 cores); CI runs the quick variants.
 reliability: setup

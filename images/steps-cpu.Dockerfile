@@ -1,7 +1,9 @@
 # reproml/steps-cpu: the CPU pipeline steps (stream ... release) and pachlite itself (the
 # spout adapter, `pachlite deploy` in the pipeline-sync job). Build from the repository root:
 #   docker build -f images/steps-cpu.Dockerfile -t reproml/steps-cpu:0.1.0 .
-FROM python:3.12.8-slim-bookworm
+# IMAGE_MIRROR: a registry holding `make mirror-images`'s copies ("registry.example.com/m/").
+ARG IMAGE_MIRROR=
+FROM ${IMAGE_MIRROR}docker.io/library/python:3.12.8-slim-bookworm
 
 # git: the release step commits the SeldonDeployment to the gitops repository.
 RUN apt-get update \

@@ -3,7 +3,9 @@
 # image with TensorFlow's CUDA wheels (tensorflow[and-cuda]: CUDA and cuDNN from PyPI); the
 # node supplies only the driver (NVIDIA device plugin). Build from the repository root:
 #   docker build -f images/steps-gpu.Dockerfile -t reproml/steps-gpu:0.1.0 .
-FROM python:3.12.8-slim-bookworm
+# IMAGE_MIRROR: a registry holding `make mirror-images`'s copies ("registry.example.com/m/").
+ARG IMAGE_MIRROR=
+FROM ${IMAGE_MIRROR}docker.io/library/python:3.12.8-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -1,5 +1,8 @@
 """Commit one file to a branch of a git remote and push it: how a release reaches ArgoCD.
 
+The same commit may remove files (the other serving target's manifest of the same model), so
+one promotion is one commit, and one `git revert` undoes all of it.
+
 The edge of the release step (subprocesses and a scratch clone). Errors come out as
 PublishError with one line saying what failed; a credential in the remote's URL is never
 printed. A token for an HTTPS remote comes from GITOPS_TOKEN (a Pachyderm secret) and is
@@ -13,7 +16,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +114,13 @@ def _checkout(remote: str, branch: str, work: Path, env: Mapping[str, str]) -> b
     return True
 
 
+def _inside(repo: Path, path: str) -> Path:
+    target = repo / path
+    if not target.resolve().is_relative_to(repo.resolve()):
+        raise PublishError(f"{path!r} lies outside the repository: give a relative path")
+    return target
+
+
 def publish(
     remote: str,
     branch: str,
@@ -119,8 +129,10 @@ def publish(
     message: str,
     author: Author,
     token: str | None = None,
+    remove: Sequence[str] = (),
 ) -> Published:
-    """Commit `content` at `path` on `branch` of `remote` and push; the new commit's SHA."""
+    """Commit `content` at `path` (and the removal of `remove`, where present) on `branch` of
+    `remote` and push; the new commit's SHA."""
     env = _environment(author, token)
     with tempfile.TemporaryDirectory(prefix="reproml-release-") as scratch:
         work = Path(scratch)
@@ -129,12 +141,13 @@ def publish(
             _git(["init", "--quiet", "repo"], cwd=work, env=env, what="git init failed")
             _git(["checkout", "--quiet", "-b", branch], cwd=work / "repo", env=env, what="git")
         repo = work / "repo"
-        target = repo / path
-        if not target.resolve().is_relative_to(repo.resolve()):
-            raise PublishError(f"{path!r} lies outside the repository: give a relative path")
+        target = _inside(repo, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
         _git(["add", "--", path], cwd=repo, env=env, what="git add failed")
+        for old in remove:
+            if _inside(repo, old).is_file():
+                _git(["rm", "--quiet", "--", old], cwd=repo, env=env, what="git rm failed")
         staged = subprocess.run(
             ["git", "diff", "--cached", "--quiet"], cwd=repo, env=env, check=False
         )
@@ -151,12 +164,20 @@ def publish(
         return Published(commit, True)
 
 
-def read_file(remote: str, branch: str, path: str) -> str | None:
-    """`path` on `branch` of `remote`, or None where the branch or the file does not exist."""
+def read_files(remote: str, branch: str, paths: Sequence[str]) -> dict[str, str | None]:
+    """Each of `paths` on `branch` of `remote` (one clone), None where it does not exist."""
     env = _environment(Author("reproml", "reproml@reproml.invalid"), os.environ.get("GITOPS_TOKEN"))
     with tempfile.TemporaryDirectory(prefix="reproml-gitops-") as scratch:
         work = Path(scratch)
         if not _checkout(remote, branch, work, env):
-            return None
-        target = work / "repo" / path
-        return target.read_text() if target.is_file() else None
+            return dict.fromkeys(paths)
+        found: dict[str, str | None] = {}
+        for path in paths:
+            target = work / "repo" / path
+            found[path] = target.read_text() if target.is_file() else None
+        return found
+
+
+def read_file(remote: str, branch: str, path: str) -> str | None:
+    """`path` on `branch` of `remote`, or None where the branch or the file does not exist."""
+    return read_files(remote, branch, [path])[path]

@@ -1,11 +1,15 @@
-"""release: the quality gate, then a SeldonDeployment committed and pushed to the gitops repo.
+"""release: the quality gate, then the serving manifest committed and pushed to the gitops repo.
 
     python -m steps.release --evaluation /pfs/evaluate --output /pfs/out
 
 Reads evaluate's metrics.json and provenance.json. Thresholds come from GATE_MIN_<METRIC> /
 GATE_MAX_<METRIC>; the gitops repository from GITOPS_REPO (URL or path), GITOPS_BRANCH,
-GITOPS_PATH and GIT_AUTHOR ('Name <email>'). Writes release.json (decision, reasons, version,
-manifest path, git commit) and, when promoted, seldondeployment.yaml.
+GITOPS_PATH and GIT_AUTHOR ('Name <email>'); the serving target from SERVING_TARGET: `seldon`
+(a Seldon Core v1 SeldonDeployment, the default) or `kserve` (a KServe InferenceService).
+The same commit removes the other target's manifest of the model, so switching targets is
+one promotion and one revert. Writes release.json (decision, reasons, version, target,
+manifest path, git commit) and, when promoted, the manifest (seldondeployment.yaml or
+inferenceservice.yaml).
 
 Exit status: 0 for a promotion and for a rejection (a model below the bar is a result, not a
 crash); 1 for a misconfiguration or a missing input; 2 when git fails (unreachable remote,
@@ -25,10 +29,16 @@ from typing import Any
 
 import yaml
 
-from steps import provenance
+from steps import kserve, provenance, seldon
 from steps.gate import Decision, GateConfigError, decide, thresholds_from
 from steps.gitpublish import Author, PublishError, publish, redact
-from steps.seldon import Release, manifest_path, seldon_deployment
+from steps.promotion import Release, manifest_path
+
+# Each serving target: the manifest's kind (its file name) and how to write it.
+TARGETS = {
+    "seldon": (seldon.KIND, seldon.seldon_deployment),
+    "kserve": (kserve.KIND, kserve.inference_service),
+}
 
 DEFAULTS = {
     "DEPLOYMENT_NAME": "pets-unet",
@@ -40,6 +50,7 @@ DEFAULTS = {
     "GITOPS_BRANCH": "main",
     "GITOPS_PATH": "gitops/serving",
     "GIT_AUTHOR": "reproml release <release@reproml.invalid>",
+    "SERVING_TARGET": "seldon",
 }
 
 
@@ -49,6 +60,15 @@ class ReleaseInputError(ValueError):
 
 def setting(env: Mapping[str, str], key: str) -> str:
     return env.get(key) or DEFAULTS[key]
+
+
+def serving_target(env: Mapping[str, str]) -> str:
+    target = setting(env, "SERVING_TARGET").strip().lower()
+    if target not in TARGETS:
+        raise ReleaseInputError(
+            f"SERVING_TARGET={target!r} is not a serving target: use one of {', '.join(TARGETS)}"
+        )
+    return target
 
 
 def read_evaluation(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -92,12 +112,14 @@ def release_of(
     )
 
 
-def commit_message(release: Release, decision: Decision) -> str:
+def commit_message(release: Release, decision: Decision, target: str = "seldon") -> str:
     shown = ("pixel_accuracy", "mean_iou", "mean_dice", "ece_raw", "ece_calibrated")
     lines = [
         f"release {release.name} {release.model_version}",
         "",
         "Promoted by the reproml release pipeline: " + "; ".join(decision.reasons),
+        "",
+        f"Serving target: {target} ({TARGETS[target][0]})",
         "",
         "Metrics (test split):",
         *(f"  {k}: {release.metrics[k]:.4f}" for k in shown if k in release.metrics),
@@ -115,6 +137,7 @@ def commit_message(release: Release, decision: Decision) -> str:
 
 
 def run(evaluation: Path, out: Path, env: Mapping[str, str], version: str | None) -> int:
+    target = serving_target(env)
     metrics, steps = read_evaluation(evaluation)
     release = release_of(metrics, steps, env, version)
     decision = decide(metrics, thresholds_from(env))
@@ -124,6 +147,7 @@ def run(evaluation: Path, out: Path, env: Mapping[str, str], version: str | None
         "thresholds": [t.to_json() for t in decision.thresholds],
         "version": release.model_version,
         "name": release.name,
+        "target": target,
         "metrics": release.metrics,
         "provenance": {
             "model_version": release.model_version,
@@ -139,8 +163,11 @@ def run(evaluation: Path, out: Path, env: Mapping[str, str], version: str | None
     }
     out.mkdir(parents=True, exist_ok=True)
     if decision.promote:
-        manifest = yaml.safe_dump(seldon_deployment(release), sort_keys=False)
-        path = manifest_path(setting(env, "GITOPS_PATH"), release.name)
+        kind, build = TARGETS[target]
+        manifest = yaml.safe_dump(build(release), sort_keys=False)
+        folder = setting(env, "GITOPS_PATH")
+        path = manifest_path(folder, release.name, kind)
+        others = [manifest_path(folder, release.name, k) for k, _ in TARGETS.values() if k != kind]
         remote = env.get("GITOPS_REPO")
         if not remote:
             raise ReleaseInputError("GITOPS_REPO is not set: name the gitops repository")
@@ -150,11 +177,12 @@ def run(evaluation: Path, out: Path, env: Mapping[str, str], version: str | None
             branch,
             path,
             manifest,
-            commit_message(release, decision),
+            commit_message(release, decision, target),
             Author.parse(setting(env, "GIT_AUTHOR")),
             token=env.get("GITOPS_TOKEN") or None,
+            remove=others,
         )
-        (out / "seldondeployment.yaml").write_text(manifest)
+        (out / f"{kind.lower()}.yaml").write_text(manifest)
         result.update(
             manifest=path,
             git_remote=redact(remote),
@@ -165,7 +193,8 @@ def run(evaluation: Path, out: Path, env: Mapping[str, str], version: str | None
     (out / "release.json").write_text(json.dumps(result, indent=2, sort_keys=True))
     summary = f"release: {decision.word} {release.name} {release.model_version}"
     if result["git_commit"]:
-        summary += f" (git commit {result['git_commit'][:12]} on {result['git_branch']})"
+        summary += f" to {target} ({TARGETS[target][0]}, git commit "
+        summary += f"{result['git_commit'][:12]} on {result['git_branch']})"
     print(summary + ": " + "; ".join(decision.reasons))  # noqa: T201
     return 0
 

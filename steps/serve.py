@@ -3,9 +3,11 @@
     python -m steps.serve [--gitops .run/gitops.git] [--port 8080]
     python -m steps.serve --model-dir DIR     # serve calibrate's output from a folder
 
-Reads the SeldonDeployment the release step committed (the same file ArgoCD syncs), takes
-its model version (the calibrate commit), copies that commit's files out of pachlite,
-writes MLServer's settings.json and model-settings.json, and runs `mlserver start`.
+Reads the manifest the release step committed (the same file ArgoCD syncs: a SeldonDeployment
+or a KServe InferenceService, whichever serving target released the model), takes its model
+version (the calibrate commit), copies that commit's files out of pachlite, writes MLServer's
+settings.json and model-settings.json, and runs `mlserver start`: the same server, runtime
+and model for either target.
 """
 
 from __future__ import annotations
@@ -20,30 +22,49 @@ from pathlib import Path
 
 import yaml
 
-from steps.gitpublish import PublishError, read_file
-from steps.seldon import LABEL_PREFIX, manifest_path
+from steps import kserve, seldon
+from steps.gitpublish import PublishError, read_files
+from steps.promotion import LABEL_PREFIX, PARALLEL_WORKERS, manifest_path
+
+KINDS = {"seldon": seldon.KIND, "kserve": kserve.KIND}
 
 
 class ServeError(RuntimeError):
     pass
 
 
-def released_version(remote: str, branch: str, folder: str, name: str) -> str:
-    """The model version (calibrate commit) of the deployment the gitops repo holds."""
-    path = manifest_path(folder, name)
+def released_version(
+    remote: str, branch: str, folder: str, name: str, target: str | None = None
+) -> str:
+    """The model version (calibrate commit) of the release the gitops repo holds, whichever
+    serving target wrote it (or `target`, where both manifests are there)."""
+    paths = {t: manifest_path(folder, name, kind) for t, kind in KINDS.items()}
     try:
-        text = read_file(remote, branch, path)
+        texts = read_files(remote, branch, list(paths.values()))
     except PublishError as e:
         raise ServeError(str(e)) from None
-    if text is None:
+    found = {t: texts[p] for t, p in paths.items() if texts[p] is not None}
+    if target:
+        if target not in KINDS:
+            raise ServeError(f"SERVING_TARGET={target!r} is not one of {', '.join(KINDS)}")
+        found = {t: text for t, text in found.items() if t == target}
+    if not found:
+        wanted = [paths[target]] if target else list(paths.values())
         raise ServeError(
-            f"nothing released yet: no {path} on branch {branch} of {remote} (run `make run`)"
+            f"nothing released yet: no {' or '.join(wanted)} on branch {branch} of {remote} "
+            "(run `make run`)"
         )
-    manifest = yaml.safe_load(text)
+    if len(found) > 1:
+        raise ServeError(
+            f"both {' and '.join(paths.values())} are on branch {branch}: "
+            "set SERVING_TARGET=seldon or SERVING_TARGET=kserve to choose"
+        )
+    ((chosen, text),) = found.items()
+    manifest = yaml.safe_load(text) or {}
     annotations = manifest.get("metadata", {}).get("annotations", {})
     version = annotations.get(f"{LABEL_PREFIX}/model-version")
     if not version:
-        raise ServeError(f"{path} names no {LABEL_PREFIX}/model-version annotation")
+        raise ServeError(f"{paths[chosen]} names no {LABEL_PREFIX}/model-version annotation")
     return str(version)
 
 
@@ -64,7 +85,13 @@ def fetch_model(version: str, target: Path, env: dict[str, str]) -> None:
 
 
 def write_settings(
-    folder: Path, name: str, model_dir: Path, version: str | None, port: int, grpc_port: int
+    folder: Path,
+    name: str,
+    model_dir: Path,
+    version: str | None,
+    port: int,
+    grpc_port: int,
+    parallel_workers: int = PARALLEL_WORKERS,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     settings = {
@@ -73,8 +100,7 @@ def write_settings(
         "grpc_port": grpc_port,
         "metrics_endpoint": None,  # no third port to collide on a laptop
         "metrics_dir": str(folder / ".metrics"),
-        # MLServer 1.7.1's parallel pool dies under recent uvloop: infer in the main process.
-        "parallel_workers": 0,
+        "parallel_workers": parallel_workers,
         "debug": False,
     }
     model = {
@@ -106,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             if not (model_dir / "model.keras").is_file():
                 raise ServeError(f"{model_dir} holds no model.keras (give calibrate's output)")
         else:
-            version = released_version(args.gitops, args.branch, args.path, args.name)
+            target = os.environ.get("SERVING_TARGET") or None
+            version = released_version(args.gitops, args.branch, args.path, args.name, target)
             model_dir = folder / "model"
             fetch_model(version, model_dir, env)
         write_settings(folder, args.name, model_dir, version, args.port, args.grpc_port)

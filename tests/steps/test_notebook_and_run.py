@@ -1,5 +1,5 @@
 """The exploration notebook under papermill, and `make run` then `make serve` end to end at a
-tiny size."""
+tiny size, through either serving target."""
 
 from __future__ import annotations
 
@@ -110,6 +110,29 @@ def test_make_run_then_make_serve_at_a_tiny_size(tmp_path: Path) -> None:
         assert decision["version"] == client.inspect_commit("calibrate@master").id
         assert client.fsck().ok
 
+    serve_and_infer(env, decision["version"])
+
+    # The same run promoted through KServe: only the release pipeline runs again, its commit
+    # swaps the SeldonDeployment for an InferenceService, and make serve serves it alike.
+    switched = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "run-demo")],
+        env={**env, "SERVING_TARGET": "kserve"}, cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert switched.returncode == 0, switched.stderr[-3000:]
+    assert "serving target seldon -> kserve: reprocessing the release pipeline" in switched.stdout
+    moved = json.loads((run_dir / "release.json").read_text())
+    assert moved["target"] == "kserve" and moved["version"] == decision["version"]
+    assert moved["manifest"] == "gitops/serving/pets-unet-inferenceservice.yaml"
+    tree = subprocess.run(
+        ["git", "--git-dir", str(run_dir / "gitops.git"), "ls-tree", "--name-only", "main",
+         "gitops/serving/"], capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert tree == [moved["manifest"]]
+    serve_and_infer(env, decision["version"])
+
+
+def serve_and_infer(env: dict[str, str], version: str) -> None:
     proc, base = serve(env)
     try:
         wait_ready(base, proc)
@@ -120,7 +143,7 @@ def test_make_run_then_make_serve_at_a_tiny_size(tmp_path: Path) -> None:
                          "data": images}]},
         )  # fmt: skip
         assert status == 200, body
-        assert body["model_version"] == decision["version"]
+        assert body["model_version"] == version
         assert [o["shape"] for o in body["outputs"]] == [[1, 32, 32], [1, 32, 32, 3]]
     finally:
         os.killpg(proc.pid, signal.SIGINT)

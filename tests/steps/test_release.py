@@ -1,4 +1,5 @@
-"""release: the quality gate, the SeldonDeployment, and promotion through a real bare git repo."""
+"""release: the quality gate, the serving manifests (SeldonDeployment, InferenceService), and
+promotion through a real bare git repo."""
 
 from __future__ import annotations
 
@@ -16,28 +17,20 @@ from pachlite import Client
 from pachlite.model import DatumState, JobState
 from steps.gate import GateConfigError, Threshold, decide, thresholds_from
 from steps.gitpublish import redact
-from steps.seldon import Release, label_value, seldon_deployment
+from steps.kserve import inference_service
+from steps.promotion import PARALLEL_WORKERS, label_value
+from steps.seldon import seldon_deployment
 from tests.conftest import REPO_ROOT
+from tests.steps.releases import CAL, DATA, SPEC, a_release, bare_repo, git, revert
 
 STRICT_SCHEMA = (
     REPO_ROOT / "schemas" / "crds" / "machinelearning.seldon.io-seldondeployment-v1.json"
 )
+KSERVE_SCHEMA = REPO_ROOT / "schemas" / "crds" / "serving.kserve.io-inferenceservice-v1beta1.json"
+SELDON_PATH = "gitops/serving/pets-unet-seldondeployment.yaml"
+KSERVE_PATH = "gitops/serving/pets-unet-inferenceservice.yaml"
 GOOD = {"mean_iou": 0.71, "pixel_accuracy": 0.93, "ece_calibrated": 0.012, "test_images": 40}
-CAL = "a" * 32  # the calibrate commit: the model version
-DATA = "b" * 32
-SPEC = "c" * 32
 GATE = {"GATE_MIN_MEAN_IOU": "0.5", "GATE_MAX_ECE_CALIBRATED": "0.05"}
-
-
-def git(*args: str, cwd: Path | None = None) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def bare_repo(path: Path) -> Path:
-    git("init", "--quiet", "--bare", "--initial-branch=main", str(path))
-    return path
 
 
 def evaluation(folder: Path, metrics: dict[str, float], version: str = CAL) -> Path:
@@ -105,23 +98,6 @@ def test_gate_refuses_a_typo_and_an_empty_configuration() -> None:
 # The manifest ---------------------------------------------------------------------------------
 
 
-def a_release(**changes: object) -> Release:
-    fields: dict[str, object] = {
-        "name": "pets-unet",
-        "namespace": "reproml-serving",
-        "model_version": CAL,
-        "data_commit": DATA,
-        "pipeline_version": SPEC,
-        "evaluate_commit": "f" * 32,
-        "image": "reproml/serving:0.1.0",
-        "model_uri": f"s3://{CAL}.master.calibrate.default/",
-        "uri_secret": "pachyderm-s3-gateway",
-        "metrics": {"mean_iou": 0.7},
-    }
-    fields.update(changes)
-    return Release(**fields)  # type: ignore[arg-type]
-
-
 def test_manifest_validates_against_the_strict_seldon_schema() -> None:
     schema = json.loads(STRICT_SCHEMA.read_text())
     manifest = seldon_deployment(a_release())
@@ -135,6 +111,34 @@ def test_manifest_validates_against_the_strict_seldon_schema() -> None:
     # The strict schema is what catches a typo: prove it does.
     manifest["spec"]["predictors"][0]["grpah"] = {}
     with pytest.raises(jsonschema.ValidationError, match="grpah"):
+        jsonschema.Draft7Validator(schema).validate(manifest)
+
+
+def test_inference_service_validates_against_the_strict_kserve_schema() -> None:
+    schema = json.loads(KSERVE_SCHEMA.read_text())
+    manifest = inference_service(a_release())
+    jsonschema.Draft7Validator(schema).validate(manifest)
+    assert manifest["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Standard"
+    assert manifest["metadata"]["annotations"]["reproml.io/model-version"] == CAL
+    assert manifest["metadata"]["labels"]["reproml.io/data-commit"] == DATA
+    predictor = manifest["spec"]["predictor"]
+    assert predictor["serviceAccountName"] == "pachyderm-s3-gateway"
+    (container,) = predictor["containers"]
+    assert container["name"] == "kserve-container" and container["image"] == "reproml/serving:0.1.0"
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["STORAGE_URI"] == f"s3://{CAL}.master.calibrate.default/"  # the S3 gateway
+    assert env["PROTOCOL"] == "v2"  # the Open Inference Protocol
+    assert env["MLSERVER_MODEL_URI"] == "/mnt/models"
+    assert env["MLSERVER_MODEL_IMPLEMENTATION"] == "steps.serving.UNetRuntime"
+    assert env["MLSERVER_PARALLEL_WORKERS"] == str(PARALLEL_WORKERS)
+    assert container["resources"]["requests"]["cpu"] == str(PARALLEL_WORKERS)  # a core each
+    # The same image and runtime as the Seldon target.
+    seldon = seldon_deployment(a_release())["spec"]["predictors"][0]["componentSpecs"][0]
+    seldon_env = {e["name"]: e["value"] for e in seldon["spec"]["containers"][0]["env"]}
+    assert seldon["spec"]["containers"][0]["image"] == container["image"]
+    assert {k: env[k] for k in seldon_env} == seldon_env
+    predictor["contianers"] = []
+    with pytest.raises(jsonschema.ValidationError, match="contianers"):
         jsonschema.Draft7Validator(schema).validate(manifest)
 
 
@@ -173,6 +177,53 @@ def test_release_passes_commits_and_pushes(tmp_path: Path) -> None:
     assert git("--git-dir", str(remote), "rev-list", "--count", "main") == "1"
 
 
+def test_release_through_kserve_commits_an_inference_service(tmp_path: Path) -> None:
+    remote = bare_repo(tmp_path / "gitops.git")
+    result = release(
+        evaluation(tmp_path / "eval", GOOD), tmp_path / "out", str(remote), SERVING_TARGET="kserve"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "to kserve (InferenceService, git commit" in result.stdout
+    decision = json.loads((tmp_path / "out" / "release.json").read_text())
+    assert decision["target"] == "kserve" and decision["manifest"] == KSERVE_PATH
+    pushed = remote_file(remote, KSERVE_PATH)
+    assert pushed == (tmp_path / "out" / "inferenceservice.yaml").read_text().strip()
+    jsonschema.Draft7Validator(json.loads(KSERVE_SCHEMA.read_text())).validate(
+        yaml.safe_load(pushed)
+    )
+    message = git("--git-dir", str(remote), "log", "-1", "--format=%B", "main")
+    assert "Serving target: kserve (InferenceService)" in message
+
+
+def test_switching_targets_is_one_promotion_and_one_revert(tmp_path: Path) -> None:
+    remote = bare_repo(tmp_path / "gitops.git")
+    release(evaluation(tmp_path / "e1", GOOD, version="1" * 32), tmp_path / "o1", str(remote))
+    seldon = remote_file(remote, SELDON_PATH)
+    moved = release(evaluation(tmp_path / "e2", GOOD, version="2" * 32), tmp_path / "o2",
+                    str(remote), SERVING_TARGET="kserve")  # fmt: skip
+    assert moved.returncode == 0, moved.stderr
+    tree = git("--git-dir", str(remote), "ls-tree", "--name-only", "main", "gitops/serving/")
+    assert tree.splitlines() == [KSERVE_PATH]  # the SeldonDeployment went in the same commit
+    changed = git("--git-dir", str(remote), "show", "--name-status", "--format=", "main")
+    assert sorted(changed.splitlines()) == [f"A\t{KSERVE_PATH}", f"D\t{SELDON_PATH}"]
+    promotion = json.loads((tmp_path / "o2" / "release.json").read_text())["git_commit"]
+    revert(remote, promotion, tmp_path / "clone")
+    assert remote_file(remote, SELDON_PATH) == seldon  # back on Seldon, the previous model
+    tree = git("--git-dir", str(remote), "ls-tree", "--name-only", "main", "gitops/serving/")
+    assert tree.splitlines() == [SELDON_PATH]
+
+
+def test_an_unknown_serving_target_exits_1(tmp_path: Path) -> None:
+    remote = str(bare_repo(tmp_path / "gitops.git"))
+    result = release(evaluation(tmp_path / "e", GOOD), tmp_path / "o", remote,
+                     SERVING_TARGET="sagemaker")  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "release: SERVING_TARGET='sagemaker' is not a serving target: use one of seldon, kserve"
+    )
+    assert git("--git-dir", remote, "branch", "--list") == ""
+
+
 def test_release_rejects_below_the_bar_and_promotes_nothing(tmp_path: Path) -> None:
     remote = bare_repo(tmp_path / "gitops.git")
     weak = {**GOOD, "mean_iou": 0.31}
@@ -194,11 +245,7 @@ def test_rollback_is_a_git_revert_of_the_promotion(tmp_path: Path) -> None:
     release(evaluation(tmp_path / "e2", GOOD, version="2" * 32), tmp_path / "o2", str(remote))
     assert "2" * 32 in remote_file(remote, path)
     promotion = json.loads((tmp_path / "o2" / "release.json").read_text())["git_commit"]
-    clone = tmp_path / "clone"
-    git("clone", "--quiet", str(remote), str(clone))
-    git("-c", "user.name=ops", "-c", "user.email=ops@example.org", "revert", "--no-edit",
-        promotion, cwd=clone)  # fmt: skip
-    git("push", "--quiet", "origin", "main", cwd=clone)
+    revert(remote, promotion, tmp_path / "clone")
     assert remote_file(remote, path) == first
 
 

@@ -18,9 +18,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from steps.inference import BadRequest, Limits, answer, images_from
+from steps.kserve import inference_service
+from steps.promotion import PARALLEL_WORKERS
+from steps.serve import ServeError, released_version
 from tests.conftest import REPO_ROOT
+from tests.steps.releases import a_release, bare_repo, git
 from tests.steps.test_calibration import trained_and_calibrated
 from tests.up.test_up import free_port
 
@@ -196,7 +201,7 @@ def test_mlserver_started_the_way_the_serving_image_and_seldon_start_it(
     (folder / "settings.json").write_text(json.dumps(settings))
     image_env = {
         "MLSERVER_MODEL_IMPLEMENTATION": "steps.serving.UNetRuntime",
-        "MLSERVER_PARALLEL_WORKERS": "0",
+        "MLSERVER_PARALLEL_WORKERS": str(PARALLEL_WORKERS),
     }
     assert all(f"{k}={v}" in dockerfile for k, v in image_env.items())
     port = free_port()
@@ -220,3 +225,72 @@ def test_mlserver_started_the_way_the_serving_image_and_seldon_start_it(
         assert status == 200, body
         assert body["model_version"] == "a" * 32
         assert [o["name"] for o in body["outputs"]] == ["mask", "probabilities"]
+
+
+@pytest.mark.slow
+def test_mlserver_started_the_way_the_serving_image_and_kserve_start_it(
+    tmp_path: Path, calibrated_model: Path
+) -> None:
+    """The serving image's settings.json, and the environment the released InferenceService
+    gives its container (KServe adds nothing but /mnt/models): the same server answers."""
+    dockerfile = (REPO_ROOT / "images" / "serving.Dockerfile").read_text()
+    folder = tmp_path / "opt-mlserver"
+    folder.mkdir()
+    (folder / "settings.json").write_text(dockerfile.split("printf '")[1].split("\\n'")[0])
+    container = inference_service(a_release())["spec"]["predictor"]["containers"][0]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["MLSERVER_PARALLEL_WORKERS"] == str(PARALLEL_WORKERS)
+    port = free_port()
+    env.update(  # this machine's stand-ins for the pod's /mnt/models and its ports
+        MLSERVER_MODEL_URI=str(calibrated_model),
+        MLSERVER_HTTP_PORT=str(port),
+        MLSERVER_GRPC_PORT=str(free_port()),
+        MLSERVER_METRICS_PORT=str(free_port()),
+        MLSERVER_HOST="127.0.0.1",
+    )
+    launch = "import sys; from mlserver.cli import main; sys.argv[0] = 'mlserver'; main()"
+    argv = [sys.executable, "-c", launch, "start", str(folder)]
+    with running(argv, port, tmp_path, env) as base:
+        ready = container["readinessProbe"]["httpGet"]["path"]
+        with urllib.request.urlopen(base + ready, timeout=10) as response:
+            assert response.status == 200  # the probe the InferenceService declares
+        status, body = post(
+            f"{base}/v2/models/pets-unet/infer",
+            {"inputs": [{"name": "images", "datatype": "FP32", "shape": [1, 32, 32, 3],
+                         "data": [0.25] * (32 * 32 * 3)}]},
+        )  # fmt: skip
+        assert status == 200, body
+        assert body["model_name"] == "pets-unet" and body["model_version"] == "a" * 32
+
+
+def released(tmp_path: Path, manifests: dict[str, dict[str, Any]]) -> str:
+    """A gitops remote holding these manifests under gitops/serving."""
+    remote = bare_repo(tmp_path / "gitops.git")
+    work = tmp_path / "work"
+    git("clone", "--quiet", str(remote), str(work))
+    for name, manifest in manifests.items():
+        (work / "gitops" / "serving").mkdir(parents=True, exist_ok=True)
+        (work / "gitops" / "serving" / name).write_text(yaml.safe_dump(manifest))
+    git("add", "-A", cwd=work)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "--quiet", "-m", "r",
+        cwd=work)  # fmt: skip
+    git("push", "--quiet", "origin", "HEAD:main", cwd=work)
+    return str(remote)
+
+
+def test_make_serve_reads_either_targets_release(tmp_path: Path) -> None:
+    from steps.seldon import seldon_deployment
+
+    isvc = inference_service(a_release(model_version="1" * 32))
+    sdep = seldon_deployment(a_release(model_version="2" * 32))
+    remote = released(tmp_path / "k", {"pets-unet-inferenceservice.yaml": isvc})
+    assert released_version(remote, "main", "gitops/serving", "pets-unet") == "1" * 32
+    remote = released(tmp_path / "s", {"pets-unet-seldondeployment.yaml": sdep})
+    assert released_version(remote, "main", "gitops/serving", "pets-unet") == "2" * 32
+    both = released(tmp_path / "b", {"pets-unet-inferenceservice.yaml": isvc,
+                                     "pets-unet-seldondeployment.yaml": sdep})  # fmt: skip
+    with pytest.raises(ServeError, match="set SERVING_TARGET=seldon or SERVING_TARGET=kserve"):
+        released_version(both, "main", "gitops/serving", "pets-unet")
+    assert released_version(both, "main", "gitops/serving", "pets-unet", "kserve") == "1" * 32
+    with pytest.raises(ServeError, match=r"nothing released yet: no .*inferenceservice\.yaml"):
+        released_version(remote, "main", "gitops/serving", "pets-unet", "kserve")

@@ -1,0 +1,48 @@
+"""Support for the release and serving tests: a release value, and real git repositories."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from steps.promotion import Release
+
+CAL = "a" * 32  # the calibrate commit: the model version
+DATA = "b" * 32
+SPEC = "c" * 32
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def bare_repo(path: Path) -> Path:
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(path))
+    return path
+
+
+def revert(remote: Path, commit: str, clone: Path) -> None:
+    """What an operator does to roll back: revert the promotion commit and push."""
+    git("clone", "--quiet", str(remote), str(clone))
+    git("-c", "user.name=ops", "-c", "user.email=ops@example.org", "revert", "--no-edit",
+        commit, cwd=clone)  # fmt: skip
+    git("push", "--quiet", "origin", "main", cwd=clone)
+
+
+def a_release(**changes: object) -> Release:
+    fields: dict[str, object] = {
+        "name": "pets-unet",
+        "namespace": "reproml-serving",
+        "model_version": CAL,
+        "data_commit": DATA,
+        "pipeline_version": SPEC,
+        "evaluate_commit": "f" * 32,
+        "image": "reproml/serving:0.1.0",
+        "model_uri": f"s3://{CAL}.master.calibrate.default/",
+        "uri_secret": "pachyderm-s3-gateway",
+        "metrics": {"mean_iou": 0.7},
+    }
+    fields.update(changes)
+    return Release(**fields)  # type: ignore[arg-type]
