@@ -51,7 +51,8 @@ REGISTRY ?= reproml
 images:
 	@docker info >/dev/null 2>&1 || { echo "error: no Docker engine here; build the images where one runs" >&2; exit 1; }
 	for image in steps-cpu steps-gpu serving; do \
-	  docker build -f images/$$image.Dockerfile -t $(REGISTRY)/$$image:$(VERSION) . && \
+	  docker build -f images/$$image.Dockerfile --build-arg IMAGE=$(REGISTRY)/$$image:$(VERSION) \
+	    -t $(REGISTRY)/$$image:$(VERSION) . && \
 	  docker push $(REGISTRY)/$$image:$(VERSION) || exit 1; \
 	done
 

@@ -1,27 +1,52 @@
-"""provenance.json: which commits and pipeline versions made a step's output.
+"""provenance.json: what identifies the inputs, code and environment that made a step's output.
 
-Each step records itself (pipeline, pipeline version, job, input commits, from the variables
-Pachyderm and pachlite set) next to what its inputs recorded, so the last step's file holds
-the whole chain: release reads the model version, the training data commit and the model's
-pipeline version from evaluate's output alone. Outside a pipeline the fields are null.
+Each step records itself next to what its inputs recorded, so the last step's file holds the
+whole chain: release reads the model version, the training data commit and the model's
+pipeline version from evaluate's output alone. A step's record:
+
+- pipeline_version: PPS_SPEC_COMMIT, the pipeline spec version (image, command, env);
+- inputs: the commit each input was read from (`<input>_COMMIT`);
+- code: sha256 of the step code (steps/*.py and notebooks/*.ipynb), which on pachlite runs
+  from the working tree rather than from the image the spec names;
+- environment: the fingerprint of steps.environment (versions, device, image, hash seed).
+
+Not the job ID, nor any time: the job is the commit the file is in (in Pachyderm a job's ID
+is its output commit's ID), and a re-run of the same code on the same inputs must write the
+same bytes, so that verification can compare them and downstream datums are skipped.
+Outside a pipeline the pipeline and input fields are null.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from steps.environment import fingerprint
+
 FILE = "provenance.json"
+PROJECT = Path(__file__).resolve().parent.parent
+CODE = ("steps/*.py", "notebooks/*.ipynb")
+
+
+def code_digest(root: Path = PROJECT) -> str:
+    """sha256 over each step file's path and content, in path order."""
+    digest = hashlib.sha256()
+    for path in sorted({p for pattern in CODE for p in root.glob(pattern)}):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
 
 
 def this_step(inputs: Mapping[str, Path], env: Mapping[str, str]) -> dict[str, Any]:
     return {
         "pipeline_version": env.get("PPS_SPEC_COMMIT"),
-        "job": env.get("PACH_JOB_ID"),
         "inputs": {name: env.get(f"{name}_COMMIT") for name in sorted(inputs)},
+        "code": code_digest(),
+        "environment": fingerprint(env),
     }
 
 
@@ -48,7 +73,8 @@ def record(out: Path, inputs: Mapping[str, Path], env: Mapping[str, str] | None 
     env = os.environ if env is None else env
     step = env.get("PPS_PIPELINE_NAME") or "local"
     out.mkdir(parents=True, exist_ok=True)
-    (out / FILE).write_text(json.dumps(chain(step, inputs, env), indent=2, sort_keys=True))
+    text = json.dumps(chain(step, inputs, env), indent=2, sort_keys=True) + "\n"
+    (out / FILE).write_text(text)
 
 
 def commit_of(steps: Mapping[str, Any], step: str, input_name: str) -> str | None:
