@@ -78,9 +78,14 @@ def run_datum(step: str, inputs: dict[str, tuple[Path, str]], args: list[str], s
         **extra,
     }
     paths = {}
-    for name, (source, sub) in inputs.items():
-        shutil.copytree(source, pfs / name)
-        paths[name] = str(pfs / name / sub)
+    for name, (source, sub) in inputs.items():  # only what the glob matched, at its path
+        target = pfs / name / sub
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (source / sub).is_dir():
+            shutil.copytree(source / sub, target)
+        else:
+            shutil.copyfile(source / sub, target)
+        paths[name] = str(target)
         env[f"{name}_COMMIT"] = hashlib.sha256(name.encode()).hexdigest()[:32]
     run_step(step, *[a.format(**paths) for a in args], "--output", pfs / "out", **env)
     return pfs / "out"
