@@ -76,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", required=True)
     parser.add_argument("--method", default=os.environ.get("CALIBRATION_METHOD", "temperature"))
     args = parser.parse_args(argv)
-    from steps.determinism import check_hash_seed, make_deterministic
+    from steps.determinism import check_environment, make_deterministic
 
-    if not check_hash_seed("calibrate"):
+    if not check_environment("calibrate"):
         return 1
     make_deterministic(int(os.environ.get("SEED", 42)))
     import keras

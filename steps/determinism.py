@@ -22,11 +22,19 @@ def hash_seed_problem(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def check_hash_seed(step: str, env: Mapping[str, str] | None = None) -> bool:
-    """Call first in a step's main; False means stop with exit code 1. In a pipeline a
-    randomised hash seed is refused (outputs could differ from run to run, and a re-run could
-    not prove them); run by hand it is a warning."""
+def check_environment(step: str, env: Mapping[str, str] | None = None) -> bool:
+    """Call first in a step's main; False means stop with exit code 1 (the reason printed).
+    In a pipeline a randomised hash seed is refused (outputs could differ from run to run,
+    and a re-run could not prove them); run by hand it is a warning. A SOURCE_DATE_EPOCH that
+    is not a number is refused everywhere."""
+    from steps.reproducible import fixed_time
+
     env = os.environ if env is None else env
+    try:
+        fixed_time(env)
+    except ValueError as e:
+        print(f"{step}: {e}", file=sys.stderr)  # noqa: T201
+        return False
     problem = hash_seed_problem(env)
     if problem is None:
         return True

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from steps import provenance
-from steps.determinism import check_hash_seed
+from steps.determinism import check_environment
 from steps.reproducible import seal_notebook
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", required=True)
     parser.add_argument("--batch-size", type=int, default=int(os.environ.get("BATCH_SIZE", 32)))
     args = parser.parse_args(argv)
-    if not check_hash_seed("evaluate"):
+    if not check_environment("evaluate"):
         return 1
     # Building matplotlib's font cache prints a one-time message: here, not in the report.
     import matplotlib.font_manager  # noqa: F401
@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     seal_notebook(nb, NOTEBOOK.relative_to(PROJECT).as_posix())
     report = out / "Report.ipynb"
     nbformat.write(nb, report)
-    provenance.record(out, {"transform": Path(args.data), "calibrate": Path(args.model)})
+    provenance.record(
+        out, {"transform": Path(args.data), "calibrate": Path(args.model)}, code=[NOTEBOOK]
+    )
     html, _ = HTMLExporter().from_notebook_node(nb)
     (out / "report.html").write_text(html)
     print(f"evaluate: wrote {report}, report.html and metrics.json")  # noqa: T201

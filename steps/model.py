@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from steps import provenance
-from steps.determinism import check_hash_seed, device, make_deterministic
+from steps.determinism import check_environment, device, make_deterministic
 from steps.reproducible import export_saved_model, save_model
 from steps.training import HyperParams, best_epoch, fit, load_data
 
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patience", type=int, default=int(os.environ.get("PATIENCE", 3)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
     args = parser.parse_args(argv)
-    if not check_hash_seed("model"):
+    if not check_environment("model"):
         return 1
     make_deterministic(args.seed)
     out = Path(args.output)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from steps import provenance
-from steps.determinism import check_hash_seed, device, make_deterministic
+from steps.determinism import check_environment, device, make_deterministic
 from steps.reproducible import save_model
 from steps.training import HyperParams, fit, load_data
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=int(os.environ.get("TRAIN_EPOCHS", 2)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
     args = parser.parse_args(argv)
-    if not check_hash_seed("train"):
+    if not check_environment("train"):
         return 1
     make_deterministic(args.seed)
     out = Path(args.output)

@@ -18,7 +18,7 @@ from typing import Any
 
 from steps import provenance
 from steps.data import dataset
-from steps.determinism import check_hash_seed, make_deterministic
+from steps.determinism import check_environment, make_deterministic
 from steps.reproducible import seal_event_files
 from steps.training import OBJECTIVE, HyperParams, compile_model, load_data
 
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--factor", type=int, default=int(os.environ.get("TUNE_FACTOR", 3)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
     args = parser.parse_args(argv)
-    if not check_hash_seed("tune"):
+    if not check_environment("tune"):
         return 1
     make_deterministic(args.seed)
     import keras

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from steps import environment, provenance, reproducible
-from steps.determinism import HASH_SEED, check_hash_seed
+from steps.determinism import HASH_SEED, check_environment
 from tests.conftest import REPO_ROOT
 from tests.steps.test_training import run_step, tiny_transform
 
@@ -256,15 +256,19 @@ def test_a_sealed_notebook_has_no_times_and_no_random_ids() -> None:
 # -- the hash seed --------------------------------------------------------------------------
 
 
-def test_a_random_hash_seed_is_refused_in_a_pipeline_and_a_warning_by_hand(
+def test_a_random_hash_seed_is_refused_in_a_pipeline_a_warning_by_hand(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert check_hash_seed("model", {"PYTHONHASHSEED": "0", "PPS_PIPELINE_NAME": "model"})
-    assert not check_hash_seed("model", {"PPS_PIPELINE_NAME": "model"})
+    assert check_environment("model", {"PYTHONHASHSEED": "0", "PPS_PIPELINE_NAME": "model"})
+    assert not check_environment("model", {"PPS_PIPELINE_NAME": "model"})
     refused = capsys.readouterr().err
     assert refused.startswith("model: PYTHONHASHSEED is not set") and "transform.env" in refused
-    assert check_hash_seed("model", {"PYTHONHASHSEED": "random"})
+    assert check_environment("model", {"PYTHONHASHSEED": "random"})
     assert capsys.readouterr().err.startswith("model: warning: PYTHONHASHSEED is 'random'")
+    assert not check_environment("model", {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "now"})
+    assert capsys.readouterr().err == (
+        "model: SOURCE_DATE_EPOCH is 'now': give whole seconds since 1970\n"
+    )
 
 
 def test_a_step_in_a_pipeline_without_the_hash_seed_stops_before_it_writes(
@@ -361,5 +365,7 @@ def test_provenance_names_inputs_code_and_environment_but_no_job(tmp_path: Path)
     assert steps["calibrate"]["inputs"] == {"model": "m" * 32, "transform": "d" * 32}
     assert steps["calibrate"]["pipeline_version"] == "s" * 32
     assert steps["calibrate"]["code"] == provenance.code_digest()
+    notebook = REPO_ROOT / "notebooks" / "evaluate.ipynb"
+    assert provenance.code_digest([notebook]) not in (steps["calibrate"]["code"], None)
     assert steps["calibrate"]["environment"]["hash_seed"] == "0"
     assert provenance.commit_of(steps, "model", "transform") == "d" * 32  # what release reads
