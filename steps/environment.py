@@ -131,7 +131,7 @@ def compute_device(
     imported it, else what it would pick (a CUDA build uses a visible GPU by itself)."""
     if tf is not None:
         return "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-    hidden = env.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1")
+    hidden = env.get("CUDA_VISIBLE_DEVICES") in ("", "-1")
     return "GPU" if cuda_build and gpus and not hidden else "CPU"
 
 
