@@ -55,7 +55,8 @@ IMAGE_MIRROR ?=
 images:
 	@docker info >/dev/null 2>&1 || { echo "error: no Docker engine here; build the images where one runs" >&2; exit 1; }
 	for image in steps-cpu steps-gpu serving; do \
-	  docker build --build-arg IMAGE_MIRROR=$(IMAGE_MIRROR) -f images/$$image.Dockerfile \
+	  docker build --build-arg IMAGE_MIRROR=$(IMAGE_MIRROR) --build-arg IMAGE=$(REGISTRY)/$$image:$(VERSION) \
+	    -f images/$$image.Dockerfile \
 	    -t $(REGISTRY)/$$image:$(VERSION) . && \
 	  docker push $(REGISTRY)/$$image:$(VERSION) || exit 1; \
 	done
@@ -66,7 +67,7 @@ mirror-images:
 	@REGISTRY="$(if $(filter command line environment,$(origin REGISTRY)),$(REGISTRY))" \
 	  scripts/mirror-images
 
-PY_SCRIPTS := scripts/chart-source scripts/strict-crd-schema
+PY_SCRIPTS := scripts/chart-source scripts/strict-crd-schema scripts/compare-runs
 lint: setup
 	$(BIN)/ruff check pachlite steps tests bench $(PY_SCRIPTS)
 	$(BIN)/ruff format --check pachlite steps tests bench $(PY_SCRIPTS)

@@ -10,7 +10,11 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends git=1:2.39.5-0+deb12u3 \
     && rm -rf /var/lib/apt/lists/*
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# The image's own name, recorded in every step's provenance.json (steps/environment.py);
+# `make images` passes the tag it builds.
+ARG IMAGE=reproml/steps-cpu:0.1.0
+ENV REPROML_IMAGE=$IMAGE \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     TF_ENABLE_ONEDNN_OPTS=0

@@ -7,7 +7,11 @@
 ARG IMAGE_MIRROR=
 FROM ${IMAGE_MIRROR}docker.io/library/python:3.12.8-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# The image's own name, recorded in every step's provenance.json (steps/environment.py);
+# `make images` passes the tag it builds.
+ARG IMAGE=reproml/steps-gpu:0.1.0
+ENV REPROML_IMAGE=$IMAGE \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     TF_ENABLE_ONEDNN_OPTS=0 \

@@ -76,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", required=True)
     parser.add_argument("--method", default=os.environ.get("CALIBRATION_METHOD", "temperature"))
     args = parser.parse_args(argv)
-    from steps.determinism import make_deterministic
+    from steps.determinism import check_environment, make_deterministic
 
+    if not check_environment("calibrate"):
+        return 1
     make_deterministic(int(os.environ.get("SEED", 42)))
     import keras
 
@@ -104,9 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "nll_after": nll(calibrated, masks),
         "samples": len(ids),
         "pixels": int(masks.size),
-        "model_commit": os.environ.get("model_COMMIT"),  # noqa: SIM112 - Pachyderm names it
-        "data_commit": os.environ.get("transform_COMMIT"),  # noqa: SIM112
-    }
+    }  # which model and data: provenance.json
     (out / "calibration.json").write_text(json.dumps(result, indent=2, sort_keys=True))
     plot(before, after, out / "reliability.png")
     provenance.record(out, {"transform": Path(args.data), "model": Path(args.model)})

@@ -2,6 +2,12 @@
 
     python -m steps.evaluate --data /pfs/transform/test --model /pfs/calibrate \\
         --output /pfs/out [--batch-size 32] [--calibration FILE]
+
+The report is the same bytes whenever the inputs are: the kernel runs in the folder that holds
+the inputs and the output (/pfs in a pipeline), so the parameters it shows are paths relative
+to it (`transform/test`, `calibrate`, `out`) rather than this datum's scratch folder; the
+notebook's times and random ids are dropped (steps.reproducible.seal_notebook); and TensorFlow's
+C++ log lines, which carry a time, go to the step's log rather than into the report.
 """
 
 from __future__ import annotations
@@ -12,8 +18,11 @@ import sys
 from pathlib import Path
 
 from steps import provenance
+from steps.determinism import check_environment
+from steps.reproducible import seal_notebook
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "evaluate.ipynb"
+PROJECT = Path(__file__).resolve().parent.parent
+NOTEBOOK = PROJECT / "notebooks" / "evaluate.ipynb"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,29 +33,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", required=True)
     parser.add_argument("--batch-size", type=int, default=int(os.environ.get("BATCH_SIZE", 32)))
     args = parser.parse_args(argv)
+    if not check_environment("evaluate"):
+        return 1
+    # Building matplotlib's font cache prints a one-time message: here, not in the report.
+    import matplotlib.font_manager  # noqa: F401
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
 
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    report = out / "Report.ipynb"
-    papermill.execute_notebook(
+    paths = [Path(os.path.abspath(p)) for p in (args.data, args.model, out)]
+    if args.calibration:
+        paths.append(Path(os.path.abspath(args.calibration)))
+    where = Path(os.path.commonpath(paths))
+    data, model, output, *calibration = (os.path.relpath(p, where) for p in paths)
+    # The kernel imports steps.* from the project, wherever it runs.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PROJECT), os.environ.get("PYTHONPATH", "")) if p
+    )
+    nb = papermill.execute_notebook(
         str(NOTEBOOK),
-        str(report),
+        None,  # written below, once sealed
         parameters={
-            "data_dir": str(Path(args.data).resolve()),
-            "model_dir": str(Path(args.model).resolve()),
-            "output_dir": str(out.resolve()),
-            "calibration_file": str(Path(args.calibration).resolve()) if args.calibration else "",
+            "data_dir": data,
+            "model_dir": model,
+            "output_dir": output,
+            "calibration_file": calibration[0] if calibration else "",
             "batch_size": args.batch_size,
         },
-        cwd=str(NOTEBOOK.parent.parent),
+        cwd=str(where),
         kernel_name="python3",
         progress_bar=False,
+        record_timing=False,
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
     )
-    provenance.record(out, {"transform": Path(args.data), "calibrate": Path(args.model)})
-    html, _ = HTMLExporter().from_notebook_node(nbformat.read(report, as_version=4))
+    seal_notebook(nb, NOTEBOOK.relative_to(PROJECT).as_posix())
+    report = out / "Report.ipynb"
+    nbformat.write(nb, report)
+    provenance.record(
+        out, {"transform": Path(args.data), "calibrate": Path(args.model)}, code=[NOTEBOOK]
+    )
+    html, _ = HTMLExporter().from_notebook_node(nb)
     (out / "report.html").write_text(html)
     print(f"evaluate: wrote {report}, report.html and metrics.json")  # noqa: T201
     return 0

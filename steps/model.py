@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from steps import provenance
-from steps.determinism import device, make_deterministic
+from steps.determinism import check_environment, device, make_deterministic
+from steps.reproducible import export_saved_model, save_model
 from steps.training import HyperParams, best_epoch, fit, load_data
 
 
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patience", type=int, default=int(os.environ.get("PATIENCE", 3)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
     args = parser.parse_args(argv)
+    if not check_environment("model"):
+        return 1
     make_deterministic(args.seed)
     out = Path(args.output)
     hp = HyperParams.from_json(Path(args.hyperparameters))
@@ -41,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         log_dir=out / "logs" / "model",
         patience=args.patience,
     )
-    model.save(out / "model.keras")
-    model.export(str(out / "saved_model"), verbose=False)
+    save_model(model, out / "model.keras")
+    export_saved_model(model, out / "saved_model")
     best = best_epoch(history)
     metrics = {k: v[best] for k, v in history.items()}
     metrics.update(

@@ -2,7 +2,8 @@
 
     python -m steps.train --input /pfs/transform --output /pfs/out [--epochs 2] [--seed 42]
 
-Writes model.keras, metrics.json (last-epoch metrics, device) and TensorBoard logs in logs/.
+Writes model.keras, metrics.json (last-epoch metrics, device), provenance.json and TensorBoard
+logs in logs/.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from steps.determinism import device, make_deterministic
+from steps import provenance
+from steps.determinism import check_environment, device, make_deterministic
+from steps.reproducible import save_model
 from steps.training import HyperParams, fit, load_data
 
 
@@ -24,16 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=int(os.environ.get("TRAIN_EPOCHS", 2)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
     args = parser.parse_args(argv)
+    if not check_environment("train"):
+        return 1
     make_deterministic(args.seed)
     out = Path(args.output)
     data = load_data(Path(args.input))
     model, history = fit(
         data, HyperParams(), epochs=args.epochs, seed=args.seed, log_dir=out / "logs" / "train"
     )
-    model.save(out / "model.keras")
+    save_model(model, out / "model.keras")
     metrics = {k: v[-1] for k, v in history.items()}
     metrics.update(device=device(), train_samples=len(data["train"][2]), epochs=args.epochs)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
+    provenance.record(out, {"transform": Path(args.input)})
     print(f"train: {json.dumps(metrics)}")  # noqa: T201
     return 0
 

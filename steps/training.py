@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from steps.data import dataset, load_split
+from steps.reproducible import seal_event_files
 from steps.unet import build_unet
 
 
@@ -102,4 +103,5 @@ def fit(
         callbacks=callbacks,
         verbose=2,
     )
+    seal_event_files(log_dir)
     return model, {k: [float(v) for v in vals] for k, vals in history.history.items()}

@@ -3,7 +3,7 @@
     python -m steps.tune --input /pfs/transform --output /pfs/out [--max-epochs 3]
 
 Writes optimal_hp.json (what `model` trains with), trials.json (every trial's
-hyperparameters and score) and TensorBoard logs in logs/tune/.
+hyperparameters and score), provenance.json and TensorBoard logs in logs/tune/.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from steps import provenance
 from steps.data import dataset
-from steps.determinism import make_deterministic
+from steps.determinism import check_environment, make_deterministic
+from steps.reproducible import seal_event_files
 from steps.training import OBJECTIVE, HyperParams, compile_model, load_data
 
 
@@ -38,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--factor", type=int, default=int(os.environ.get("TUNE_FACTOR", 3)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
     args = parser.parse_args(argv)
+    if not check_environment("tune"):
+        return 1
     make_deterministic(args.seed)
     import keras
     import keras_tuner
@@ -80,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             }
             for t in tuner.oracle.trials.values()
         ]
+    seal_event_files(out / "logs" / "tune")
     (out / "optimal_hp.json").write_text(json.dumps(best.to_json(), indent=2, sort_keys=True))
     (out / "trials.json").write_text(json.dumps(trials, indent=2, sort_keys=True, default=str))
+    provenance.record(out, {"transform": Path(args.input)})
     print(f"tune: best {json.dumps(best.to_json())} of {len(trials)} trials")  # noqa: T201
     return 0
 
