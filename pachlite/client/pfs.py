@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from pachlite.errors import Conflict, InvalidArgument
 from pachlite.model import (
+    BackupInfo,
     BranchInfo,
     CommitInfo,
     FileDiff,
@@ -20,9 +21,10 @@ from pachlite.model import (
     RepoInfo,
 )
 from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
-from pachlite.pfs import branches, commits, commitsets, files, ingest, provenance, repos
+from pachlite.pfs import backup, branches, commits, commitsets, files, ingest, provenance, repos
 from pachlite.pfs.db import Row
 from pachlite.pfs.fsck import fsck
+from pachlite.pfs.localfs import makedirs
 from pachlite.pfs.refs import resolve_commit
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
@@ -295,6 +297,11 @@ class PfsVerbs:
     def fsck(self) -> FsckReport:
         return fsck(self.store)
 
+    def backup(self, destination: str | os.PathLike[str]) -> BackupInfo:
+        """A consistent copy of the store's metadata in a new file, taken while other
+        processes keep working (restore it with `pachlite.client.restore_store`)."""
+        return backup.backup(self.store, Path(destination))
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _modify(self, ref: CommitRef, ops: list[files.Op], message: str) -> CommitInfo:
@@ -330,7 +337,7 @@ def _write_verified(
     store: Store, digest: str, destination: Path, progress: Progress | None
 ) -> None:
     """Write to a temporary name beside the destination; rename only once the hash checks."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    makedirs(destination.parent)
     tmp = destination.with_name(f".{destination.name}.pachlite-tmp")
     try:
         with open(tmp, "wb") as out:
