@@ -108,6 +108,8 @@ def concurrency_figures(processes: int, commits: int) -> list[dict[str, object]]
 
 def catalogue_figures() -> dict[str, int]:
     from tests.reliability.test_bad_inputs import CATALOGUE
+    from tests.reliability.test_damaged_stores import DAMAGES
+    from tests.reliability.test_environment import WRITES
     from tests.steps.test_serving import BAD_REQUESTS
     from tests.steps.test_serving import test_bad_tensors_say_what_is_wrong as tensors
     from tests.steps.test_warehouse import REASONS
@@ -115,7 +117,13 @@ def catalogue_figures() -> dict[str, int]:
     marks = getattr(tensors, "pytestmark", [])
     tensor_cases = sum(len(m.args[1]) for m in marks if m.name == "parametrize")
     return {
-        "pachlite commands (specs, repos, branches, commits, paths)": len(CATALOGUE),
+        "pachlite commands (specs, repos, branches, commits, paths, local trees, backups)": len(
+            CATALOGUE
+        ),
+        "damaged stores (meta.sqlite garbage, truncated, a bad page, emptied, deleted; objects)": (
+            len(DAMAGES)
+        ),
+        "writes on a read-only store": len(WRITES),
         "archive members and images (warehouse)": len(REASONS),
         "inference requests (4xx from the runtime and MLServer)": tensor_cases + len(BAD_REQUESTS),
         # tests/steps/test_release.py: unreachable remote, rejected push, a threshold on a

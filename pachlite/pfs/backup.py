@@ -129,11 +129,13 @@ def _describe(path: Path) -> BackupInfo:
         with contextlib.closing(_open_read_only(path)) as db:
             check = db.execute("PRAGMA integrity_check").fetchone()[0]
             if check != "ok":
-                raise StoreCorrupt(f"the backup {path} is damaged: {check}", "use another backup")
+                raise InvalidArgument(
+                    f"the backup {path} is damaged: {check}", "use another backup"
+                )
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
             if not {"migrations", "repos", "commits", "trees"} <= tables:
                 raise InvalidArgument(
-                    f"{path} is an SQLite file but not a pachlite metadata backup",
+                    f"{path} is not a pachlite metadata backup (no pachlite tables in it)",
                     "give the file `pachlite backup` wrote",
                 )
             known = {name for name, _ in MIGRATIONS}
@@ -146,8 +148,9 @@ def _describe(path: Path) -> BackupInfo:
             repos = db.execute("SELECT count(*) FROM repos").fetchone()[0]
             commits = db.execute("SELECT count(*) FROM commits").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise StoreCorrupt(
-            f"{path} is not a readable backup ({exc})", "use another backup"
+        raise InvalidArgument(
+            f"{path} is not a pachlite metadata backup ({exc})",
+            "give the file `pachlite backup` wrote",
         ) from None
     return BackupInfo(str(path), int(repos), int(commits), path.stat().st_size)
 

@@ -11,6 +11,7 @@ damaged file, a full disk, a read-only store) leave here as `pachlite.errors`, n
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -45,7 +46,8 @@ def translate(exc: sqlite3.Error, path: str) -> PachliteError | None:
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
         return StoreCorrupt(f"the store's metadata {path} is damaged ({exc})", RECOVERY_HINT)
-    if code == SQLITE_FULL:
+    if code == SQLITE_FULL or (code == SQLITE_IOERR and _no_space_left(path)):
+        # A full disk also shows as an I/O error growing the WAL index (SQLITE_IOERR_SHMSIZE).
         return DiskFull(
             f"no space left on the disk holding {path}",
             "free some space and run the command again; nothing was changed",
@@ -66,6 +68,13 @@ def translate(exc: sqlite3.Error, path: str) -> PachliteError | None:
             "check the disk (dmesg), then run `pachlite fsck`",
         )
     return None
+
+
+def _no_space_left(path: str) -> bool:
+    try:
+        return os.statvfs(os.path.dirname(path) or ".").f_bavail == 0
+    except OSError:
+        return False
 
 
 def _raise(exc: sqlite3.Error, path: str) -> NoReturn:
@@ -91,8 +100,8 @@ class Database:
         try:
             self._conn = _connect(self.path, read_only)
             self._conn.row_factory = sqlite3.Row
-            if not read_only and self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self._conn.execute("PRAGMA journal_mode=WAL")
+            if not read_only and not self.is_blank():
+                self._use_wal()  # a blank file gets WAL with its first migration
             # NORMAL: a process crash never loses a committed transaction; FULL adds power-loss
             # durability at an fsync per transaction.
             self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
@@ -104,6 +113,10 @@ class Database:
 
     def close(self) -> None:
         self._conn.close()
+
+    def _use_wal(self) -> None:
+        if self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self._conn.execute("PRAGMA journal_mode=WAL")
 
     def backup_to(self, target: sqlite3.Connection) -> None:
         """Copy a consistent snapshot into `target` (SQLite's online backup API: other
@@ -232,6 +245,10 @@ class Database:
                 "open it once where it is writable (any pachlite command migrates it)",
             )
         applied: list[str] = []
+        try:
+            self._use_wal()
+        except sqlite3.Error as exc:
+            _raise(exc, self.path)
         with self.atomic():
             self._run("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied REAL)")
         for name, script in MIGRATIONS:

@@ -7,6 +7,7 @@ level and end in RecursionError around 1,000 levels.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -27,7 +28,7 @@ def makedirs(path: str | os.PathLike[str]) -> None:
             os.mkdir(directory)
         except FileExistsError:
             if not os.path.isdir(directory):
-                raise
+                raise NotADirectoryError(errno.ENOTDIR, "Not a directory", directory) from None
 
 
 def remove_tree(path: str | os.PathLike[str]) -> None:

@@ -104,6 +104,8 @@ def load_documents(text: str, source: str = "<spec>") -> list[Spec]:
     """Every spec in a file: YAML documents, each a spec or a list of specs."""
     try:
         documents = list(yaml.load_all(text, Loader=_StrictLoader))
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"{source}: {exc.message}", exc.hint) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -195,26 +195,28 @@ def validate(
     _check_cycle(name, node, pipeline_inputs, fail)
 
 
+# Maps whose keys are the user's, not spec fields (shown as written, not in snake_case).
+USER_MAPS = ("env", "labels", "annotations", "nodeSelector")
+
+
 def _validate_runnable(spec: Spec, fail: Any) -> None:
     """What would stop user code from starting, refused now rather than when a datum runs: a
     NUL byte anywhere (no argv, environment or path can hold one), environment names no
     process can have, and a working directory with a name the file system refuses."""
-    pending: list[tuple[str, Any]] = [("", spec)]
+    pending: list[tuple[str, bool, Any]] = [("", False, spec)]  # (where, user map?, value)
     while pending:
-        where, value = pending.pop()
+        where, user_map, value = pending.pop()
         if isinstance(value, dict):
             for key, item in value.items():
-                path = f"{where}.{key}" if where else str(key)
-                if "\0" in str(key):
-                    fail(f"`{_snake(where) or 'the spec'}` has a key with a NUL byte")
-                pending.append((path, item))
+                name = str(key) if user_map else _snake(str(key))
+                if "\0" in name:
+                    fail(f"`{where or 'the spec'}` has a key with a NUL byte")
+                path = f"{where}.{name}" if where else name
+                pending.append((path, key in USER_MAPS, item))
         elif isinstance(value, list):
-            pending.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+            pending.extend((f"{where}[{i}]", False, item) for i, item in enumerate(value))
         elif isinstance(value, str) and "\0" in value:
-            fail(
-                f"`{_snake(where)}` contains a NUL byte",
-                "remove it: no command or path can hold one",
-            )
+            fail(f"`{where}` contains a NUL byte", "remove it: no command or path can hold one")
     transform = spec.get("transform") or {}
     for name in transform.get("env") or {}:
         if not str(name) or "=" in str(name):
