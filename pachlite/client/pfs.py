@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from pachlite.errors import Conflict, InvalidArgument
+from pachlite.errors import Conflict, InvalidArgument, from_os_error
 from pachlite.model import (
     BackupInfo,
     BranchInfo,
@@ -336,15 +337,20 @@ def _target(given: str, source_name: str) -> str:
 def _write_verified(
     store: Store, digest: str, destination: Path, progress: Progress | None
 ) -> None:
-    """Write to a temporary name beside the destination; rename only once the hash checks."""
-    makedirs(destination.parent)
+    """Write to a temporary name beside the destination; rename only once the hash checks.
+    A local file that cannot be written (full disk, no permission, a path too long) is one
+    line naming it."""
     tmp = destination.with_name(f".{destination.name}.pachlite-tmp")
     try:
+        makedirs(destination.parent)
         with open(tmp, "wb") as out:
             for chunk in store.objects.iter_verified(digest):
                 out.write(chunk)
                 if progress:
                     progress(len(chunk))
         os.replace(tmp, destination)
+    except OSError as exc:
+        raise from_os_error(exc, f"writing {destination}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

@@ -85,7 +85,10 @@ def run_datum(
     for attempt in range(1, tries + 1):
         scratch = ctx.scratch_root / ctx.job_id / f"{datum.id[:16]}-{attempt}"
         try:
-            tried = _guarded(ctx, datum, scratch, timeout, log.add, should_stop)
+            try:
+                tried = _attempt(ctx, datum, scratch, timeout, log.add, should_stop)
+            except Exception as exc:  # preparing, running or collecting it failed
+                tried = _Attempt(None, [], failure_reason(exc))
             outcome = tried.outcome
             if outcome is not None and outcome.stopped:
                 return result(DatumState.FAILED, "stopped", [], attempt)
@@ -102,22 +105,8 @@ def run_datum(
     return result(state, reason, [], tries)
 
 
-def _guarded(
-    ctx: DatumContext,
-    datum: Datum,
-    scratch: Path,
-    timeout: float | None,
-    log: user_code.LogSink,
-    should_stop: Callable[[], bool],
-) -> _Attempt:
-    """Run an attempt; whatever it raises is the attempt's failure, with a reason for people."""
-    try:
-        return _attempt(ctx, datum, scratch, timeout, log, should_stop)
-    except Exception as exc:
-        return _Attempt(None, [], failure_reason(exc))
-
-
 def failure_reason(exc: Exception) -> str:
+    """What went wrong, for people: the error's own line, or the OS error it means."""
     if isinstance(exc, PachliteError):
         return str(exc)
     if isinstance(exc, OSError):

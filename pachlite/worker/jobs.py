@@ -33,6 +33,7 @@ from pachlite.pps.datums import Datum, Item, generate
 from pachlite.pps.plan import JobPlan, Previous, plan_job
 from pachlite.pps.spec import parse_duration
 from pachlite.pps.validate import iter_inputs
+from pachlite.worker import datum_records
 from pachlite.worker.datum import DatumContext, DatumResult, failure_reason, run_datum
 from pachlite.worker.listing import input_commit
 
@@ -233,8 +234,8 @@ def _run_phases(
             for result in pool.map(lambda d: run_datum(ctx, d, should_stop=should_stop), phase):
                 results.append(result)
                 done += 1
-                _count(store, job.row["id"], result)
-                _store_logs(store, job.row["id"], result)
+                datum_records.count(store, job.row["id"], result)
+                datum_records.store_logs(store, job.row["id"], result)
                 if progress:
                     progress(done, plan.total)
         if any(r.state == DatumState.FAILED for r in results):
@@ -261,24 +262,6 @@ def files_under(store: Store, item: Item) -> Iterator[tuple[str, str, int]]:
             yield file_path, entry.hash, entry.size
     else:
         yield path, item.hash, item.size
-
-
-def _store_logs(store: Store, job_row_id: int, result: DatumResult) -> None:
-    """A datum's (capped) log, stored as it ends: memory holds the running datums' logs only."""
-    store.db.executemany(
-        "INSERT INTO logs (job, datum_id, stream, time, line) VALUES (?, ?, ?, ?, ?)",
-        [(job_row_id, result.datum.id, stream, t, line) for stream, t, line in result.logs],
-    )
-    result.logs = []
-
-
-def _count(store: Store, job_row_id: int, result: DatumResult) -> None:
-    column = {
-        DatumState.SUCCESS: "data_processed",
-        DatumState.FAILED: "data_failed",
-        DatumState.RECOVERED: "data_recovered",
-    }[result.state]
-    store.db.execute(f"UPDATE jobs SET {column} = {column} + 1 WHERE id = ?", (job_row_id,))
 
 
 def _collisions(plan: JobPlan, results: list[DatumResult]) -> str | None:
@@ -337,7 +320,7 @@ def _finish(
         if reason:
             state = JobState.FAILURE
     with store.db.atomic():
-        _record_datums(store, job_id, plan, results)
+        datum_records.record_datums(store, job_id, plan, results)
         if state == JobState.SUCCESS:
             editor = TreeEditor(store.trees, base_tree)
             for path in plan.outputs_to_delete:
@@ -357,54 +340,6 @@ def _finish(
         else:
             store.db.execute("UPDATE jobs SET finished = ? WHERE id = ?", (time.time(), job_id))
     return current_state(store, job_id)
-
-
-def _record_datums(store: Store, job_id: int, plan: JobPlan, results: list[DatumResult]) -> None:
-    salt = store.db.scalar(
-        "SELECT p.salt FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id WHERE j.id = ?",
-        (job_id,),
-    )
-    rows: list[tuple[Any, ...]] = []
-    for datum, previous in plan.skipped:
-        rows.append(
-            (
-                job_id,
-                datum.id,
-                previous.hash,
-                str(DatumState.SKIPPED),
-                None,
-                _items(datum),
-                json.dumps(list(previous.outputs)),
-                0,
-                None,
-                None,
-            )
-        )
-    for r in results:
-        outputs = [p.path for p in r.outputs] if r.state == DatumState.SUCCESS else []
-        rows.append(
-            (
-                job_id,
-                r.datum.id,
-                r.datum.hash(salt),
-                str(r.state),
-                r.reason,
-                _items(r.datum),
-                json.dumps(outputs),
-                r.attempts,
-                r.started,
-                r.finished,
-            )
-        )
-    store.db.executemany(
-        "INSERT OR REPLACE INTO datums (job, datum_id, hash, state, reason, items, outputs, "
-        "attempts, started, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-
-
-def _items(datum: Datum) -> str:
-    return json.dumps([item.to_json() for item in datum.items])
 
 
 def _deadline(spec: dict[str, Any]) -> float | None:

@@ -10,6 +10,7 @@ an empty one. Then recovery as the README tells it: `pachlite backup`, `pachlite
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -143,7 +144,7 @@ def pachlite(
     )
 
 
-def seed(root: Path) -> None:
+def make_template(root: Path) -> None:
     for args, stdin in (
         (("create", "repo", "data"), None),
         (("put", "file", "data@master:/a.txt"), b"alpha"),
@@ -156,6 +157,21 @@ def seed(root: Path) -> None:
             [(f"{i:032x}",) for i in range(3000)],
         )
     db.close()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded store, copied for each case (seeding takes three pachlite processes)."""
+    root = tmp_path_factory.mktemp("damaged-template") / "store"
+    make_template(root)
+    return root
+
+
+@pytest.fixture
+def seeded(template: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "store"
+    shutil.copytree(template, root, symlinks=True)
+    return root
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -171,10 +187,9 @@ def test_the_catalogue_covers_every_kind_of_damage() -> None:
 
 @pytest.mark.parametrize("case", DAMAGES, ids=lambda c: c.id)
 def test_a_damaged_store_is_one_line_exit_8_and_nothing_is_written(
-    case: Damaged, tmp_path: Path
+    case: Damaged, seeded: Path
 ) -> None:
-    root = tmp_path / "store"
-    seed(root)
+    root = seeded
     DAMAGE[case.damage](root)
     before = files_of(root)
     result = pachlite(root, *case.args)
@@ -191,9 +206,10 @@ def test_a_damaged_store_is_one_line_exit_8_and_nothing_is_written(
 
 
 @pytest.mark.parametrize("damage", ["garbage", "bad-page", "emptied", "deleted"])
-def test_restore_brings_back_every_commit_of_the_backup(tmp_path: Path, damage: str) -> None:
-    root = tmp_path / "store"
-    seed(root)
+def test_restore_brings_back_every_commit_of_the_backup(
+    seeded: Path, tmp_path: Path, damage: str
+) -> None:
+    root = seeded
     backup = tmp_path / "meta-backup.sqlite"
     made = pachlite(root, "backup", str(backup))
     assert made.returncode == 0 and "backed up 1 repos and 2 commits" in made.stdout, made.stderr
@@ -213,9 +229,10 @@ def test_restore_brings_back_every_commit_of_the_backup(tmp_path: Path, damage: 
         assert [p.name for p in root.glob("meta.sqlite.replaced-*")], "the damaged file was kept"
 
 
-def test_restore_refuses_to_replace_healthy_metadata_without_force(tmp_path: Path) -> None:
-    root = tmp_path / "store"
-    seed(root)
+def test_restore_refuses_to_replace_healthy_metadata_without_force(
+    seeded: Path, tmp_path: Path
+) -> None:
+    root = seeded
     backup = tmp_path / "b.sqlite"
     assert pachlite(root, "backup", str(backup)).returncode == 0
     assert pachlite(root, "put", "file", "data@master:/late.txt", stdin=b"late").returncode == 0
@@ -227,9 +244,8 @@ def test_restore_refuses_to_replace_healthy_metadata_without_force(tmp_path: Pat
     assert pachlite(root, "get", "file", "data@master:/late.txt").returncode == 3
 
 
-def test_backup_is_consistent_while_another_process_writes(tmp_path: Path) -> None:
-    root = tmp_path / "store"
-    seed(root)
+def test_backup_is_consistent_while_another_process_writes(seeded: Path, tmp_path: Path) -> None:
+    root = seeded
     writer = subprocess.Popen(
         [sys.executable, "-c", (
             "import sys; from pachlite import Client\n"
@@ -260,10 +276,9 @@ def test_backup_is_consistent_while_another_process_writes(tmp_path: Path) -> No
     ],
 )
 def test_restore_refuses_what_is_not_a_backup(
-    tmp_path: Path, content: bytes, code: int, says: str
+    seeded: Path, tmp_path: Path, content: bytes, code: int, says: str
 ) -> None:
-    root = tmp_path / "store"
-    seed(root)
+    root = seeded
     bogus = tmp_path / "bogus.sqlite"
     bogus.write_bytes(content)
     result = pachlite(root, "restore", str(bogus), "--force")
