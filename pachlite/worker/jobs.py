@@ -16,7 +16,7 @@ import json
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,7 +231,9 @@ def _run_phases(
         if not phase or should_stop():
             continue
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(lambda d: run_datum(ctx, d, should_stop=should_stop), phase):
+            futures = [pool.submit(run_datum, ctx, d, should_stop=should_stop) for d in phase]
+            for future in futures:
+                result = _wait_awake(future)
                 results.append(result)
                 done += 1
                 datum_records.count(store, job.row["id"], result)
@@ -241,6 +243,17 @@ def _run_phases(
         if any(r.state == DatumState.FAILED for r in results):
             break
     return results
+
+
+def _wait_awake(future: Future[DatumResult]) -> DatumResult:
+    """The datum's result, waited for in short steps: Python runs signal handlers (Ctrl-C,
+    SIGTERM under `pachlite up`) only when the main thread runs, and a signal the kernel
+    hands to another thread would otherwise wait for the datum to end."""
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except TimeoutError:
+            continue
 
 
 def files_under(store: Store, item: Item) -> Iterator[tuple[str, str, int]]:
