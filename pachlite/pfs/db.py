@@ -280,12 +280,16 @@ def _connect(path: str, read_only: bool) -> sqlite3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as exc:
-        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF != SQLITE_CANTOPEN:
+        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (
+            SQLITE_CANTOPEN,
+            SQLITE_READONLY,
+        ):
             conn.close()
             raise
     conn.close()
     # A WAL database cannot be opened read-only without its -shm file, which a read-only
-    # mount cannot create: nobody can write through this mount, so read it as immutable.
+    # mount or directory cannot hold (SQLITE_CANTOPEN, SQLITE_READONLY_CANTINIT): nobody can
+    # write it through this path, so read it as immutable.
     return sqlite3.connect(
         uri + "?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
     )

@@ -58,16 +58,18 @@ def grow(where: Path, size: str) -> None:
 
 
 @contextmanager
-def read_only_view(source: Path, where: Path) -> Iterator[tuple[Path, tuple[str, ...]]]:
+def read_only_view(
+    source: Path, where: Path, by: str = "mount"
+) -> Iterator[tuple[Path, tuple[str, ...]]]:
     """`source` seen read-only at `where`, and the command prefix to run pachlite with.
 
-    A read-only bind mount where mount(2) is allowed (the prefix is empty: even root cannot
-    write); otherwise `where` is a copy with every write bit cleared, and the prefix makes
-    the process obey file modes.
+    by="mount": a read-only bind mount (the prefix is empty: even root cannot write), or file
+    modes where mount(2) is refused. by="modes": `where` is a copy with every write bit
+    cleared, and the prefix makes the process obey file modes.
     """
     where.mkdir(parents=True, exist_ok=True)
-    bound = _mount("--bind", str(source), str(where))
-    if bound.returncode == 0:
+    bound = _mount("--bind", str(source), str(where)) if by == "mount" else None
+    if bound is not None and bound.returncode == 0:
         if _mount("-o", "remount,ro,bind", str(where)).returncode == 0:
             try:
                 yield where, ()

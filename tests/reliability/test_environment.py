@@ -99,11 +99,12 @@ def seeded(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.parametrize("by", ["mount", "modes"], ids=["read-only bind mount", "file modes"])
 def test_a_read_only_store_serves_every_read_and_refuses_every_write(
-    seeded: Path, tmp_path: Path
+    seeded: Path, tmp_path: Path, by: str
 ) -> None:
     before = snapshot(seeded)
-    with read_only_view(seeded.parent, tmp_path / "ro") as (view, prefix):
+    with read_only_view(seeded.parent, tmp_path / "ro", by) as (view, prefix):
         root = view / "store"
         names = sorted(p.name for p in root.iterdir())
         for args, shows in READS:
