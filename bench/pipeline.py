@@ -1,16 +1,20 @@
 """Pipeline benchmark: per-datum engine overhead, all-skipped jobs, incremental runs.
 
     python bench/pipeline.py [--datums 2000] [--skip-datums 10000] [--incremental-datums 1000]
+                             [--verify-mib 256]
 
 1. Overhead: a job of --datums datums whose transform is `cp` (parallelism 2), against running
    the same `cp` commands directly with 2 at a time: the difference per datum is what
-   pachlite adds (materialising /pfs, the process group, storing outputs, bookkeeping).
-   Target <= 5 ms/datum.
+   pachlite adds (materialising /pfs with every input hash-checked, the process group and
+   its sweep for leftover processes, storing outputs, bookkeeping). Target <= 5 ms/datum.
 2. All skipped: --skip-datums datums, then an update that changes no datum: every datum is
    skipped. Target <= 0.1 ms/datum.
 3. Incremental: a full run over --incremental-datums datums, then one file added. Target: the
    second job <= 3% of the first. With DVC installed (`make bench-dvc`), the same copy as a
    `dvc.yaml` stage, full `dvc repro` and after adding one file.
+4. Verification: laying out one --verify-mib MiB input as a datum does (a copy hashed while
+   it is written; hashing then hard-linking), against a plain copy and a plain link: the
+   difference per MiB is what checking every byte costs.
 Everything is measured in this one run and printed as a table of ratios.
 """
 
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -76,6 +81,53 @@ def direct_cp(work: Path, count: int) -> float:
     return time.perf_counter() - start
 
 
+def verification_rows(work: Path, mib: int) -> list[tuple[str, str, str, str]]:
+    """ms/MiB of a verified copy and a verified link of one object, against plain ones."""
+    from pachlite.pfs.objects import ObjectStore
+
+    objects = ObjectStore(work / "verify-store")
+    source = work / "verify-src"
+    with open(source, "wb") as out:
+        for _ in range(mib):
+            out.write(os.urandom(1 << 20))
+    digest, _ = objects.put_file(source)
+    source.unlink()
+    stored = objects.path(digest)
+
+    def best(action: Callable[[Path], None]) -> float:
+        times = []
+        for i in range(3):
+            target = work / f"verify-{i}-{time.perf_counter_ns()}"
+            start = time.perf_counter()
+            action(target)
+            times.append(time.perf_counter() - start)
+            target.unlink()
+        return 1000 * min(times) / mib
+
+    with open(stored, "rb") as warm:  # the object in the page cache, as a fresh put leaves it
+        while warm.read(1 << 24):
+            pass
+    plain_copy = best(lambda t: shutil.copyfile(stored, t))
+    verified_copy = best(lambda t: objects.copy_verified(digest, t))
+    plain_link = best(lambda t: os.link(stored, t))
+    verified_link = best(lambda t: objects.link_verified(digest, t))
+    return [
+        (f"copy of a {mib} MiB input", "", f"{plain_copy:.2f} ms/MiB", ""),
+        (
+            "the same copy, hashed as it is written",
+            "",
+            f"{verified_copy:.2f} ms/MiB",
+            f"+{verified_copy - plain_copy:.2f} ms/MiB",
+        ),
+        (
+            "hash, then hard link (non-root default)",
+            "",
+            f"{verified_link:.2f} ms/MiB",
+            f"+{verified_link - plain_link:.2f} ms/MiB over a link",
+        ),
+    ]
+
+
 def find_dvc() -> str | None:
     local = BENCH / ".dvc-venv" / "bin" / "dvc"
     return str(local) if local.exists() else shutil.which("dvc")
@@ -110,12 +162,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--datums", type=int, default=2000)
     parser.add_argument("--skip-datums", type=int, default=10_000)
     parser.add_argument("--incremental-datums", type=int, default=1000)
+    parser.add_argument("--verify-mib", type=int, default=256)
     args = parser.parse_args(argv)
     rows: list[tuple[str, str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="reproml-pipeline-bench-") as tmp:
         work = Path(tmp)
         with Client(work / "store") as client:
-            print("1/3 per-datum overhead ...", file=sys.stderr)
+            print("1/4 per-datum overhead ...", file=sys.stderr)
             fill(client, "small", args.datums, work)
             client.create_pipeline(copy_spec("copy", "small"))
             job_s = timed_jobs(client)
@@ -146,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
             )
 
-            print("2/3 all-skipped job ...", file=sys.stderr)
+            print("2/4 all-skipped job ...", file=sys.stderr)
             fill(client, "many", args.skip_datums, work)
             client.create_pipeline(copy_spec("skipper", "many"))
             timed_jobs(client)
@@ -166,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
             )
 
-            print("3/3 incremental ...", file=sys.stderr)
+            print("3/4 incremental ...", file=sys.stderr)
             fill(client, "inc", args.incremental_datums, work)
             client.create_pipeline(copy_spec("incr", "inc"))
             full_s = timed_jobs(client)
@@ -183,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
                     f"{add_s / full_s / 0.03:.2f}x of 3%",
                 )
             )
+        print("4/4 verification ...", file=sys.stderr)
+        rows.extend(verification_rows(work, args.verify_mib))
         dvc = find_dvc()
         if dvc:
             print("dvc repro ...", file=sys.stderr)

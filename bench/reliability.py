@@ -108,6 +108,8 @@ def concurrency_figures(processes: int, commits: int) -> list[dict[str, object]]
 
 def catalogue_figures() -> dict[str, int]:
     from tests.reliability.test_bad_inputs import CATALOGUE
+    from tests.reliability.test_damaged_stores import DAMAGES
+    from tests.reliability.test_environment import WRITES
     from tests.steps.test_serving import BAD_REQUESTS
     from tests.steps.test_serving import test_bad_tensors_say_what_is_wrong as tensors
     from tests.steps.test_warehouse import FOLDER_CASES, IGNORED_REASONS, REASONS, ZIP_CASES
@@ -115,7 +117,13 @@ def catalogue_figures() -> dict[str, int]:
     marks = getattr(tensors, "pytestmark", [])
     tensor_cases = sum(len(m.args[1]) for m in marks if m.name == "parametrize")
     return {
-        "pachlite commands (specs, repos, branches, commits, paths)": len(CATALOGUE),
+        "pachlite commands (specs, repos, branches, commits, paths, local trees, backups)": len(
+            CATALOGUE
+        ),
+        "damaged stores (meta.sqlite garbage, truncated, a bad page, emptied, deleted; objects)": (
+            len(DAMAGES)
+        ),
+        "writes on a read-only store": len(WRITES),
         "archive members and images (warehouse, and the same through the stream)": len(REASONS),
         "zip archive members (warehouse)": len(ZIP_CASES),
         "folder batch members (warehouse)": len(FOLDER_CASES),

@@ -7,6 +7,7 @@ to exit codes in one place (`pachlite.cli.errors`); library code only raises.
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 
 
@@ -74,7 +75,36 @@ class Unavailable(PachliteError):
     """A server pachlite talks to (a real pachd, the Kubernetes API) cannot be reached."""
 
 
+class StoreNotWritable(PachliteError):
+    """The data root cannot be written: a read-only mount or file, no permission, or a root
+    that cannot be created. Reads of an existing store still work."""
+
+
+class DiskFull(PachliteError):
+    """The disk holding the data root (or a datum's scratch space) has no space left."""
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix for a mistyped name, or '' when nothing is close."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def from_os_error(exc: OSError, doing: str) -> PachliteError:
+    """The error people can act on for an OSError met while `doing` something ("storing
+    /x.csv"): a full disk, a read-only file system and a missing permission each say so."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(
+            f"no space left on the disk while {doing}",
+            "free some space and run it again; nothing half-written was kept",
+        )
+    if exc.errno == errno.EROFS:
+        return StoreNotWritable(f"{doing} failed: read-only file system")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return StoreNotWritable(
+            f"{doing} failed: permission denied", "check who owns the files and folders involved"
+        )
+    if exc.errno == errno.ENAMETOOLONG:
+        return InvalidPath(f"{doing} failed: file name too long")
+    return PachliteError(f"{doing} failed: {reason}")

@@ -166,6 +166,21 @@ class FsckReport:
         return data
 
 
+@dataclass(frozen=True)
+class BackupInfo:
+    """A copy of a store's metadata (`pachlite backup`), or what `pachlite restore` put back."""
+
+    path: str
+    repos: int
+    commits: int
+    size_bytes: int
+    missing_objects: int = 0  # restore: objects the backup names that the store lacks
+    set_aside: str | None = None  # restore: where the replaced (damaged) metadata was moved
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 class JobState(StrEnum):
     """Pachyderm's job states (reference §4.1)."""
 

@@ -12,6 +12,9 @@ from pachlite.errors import InvalidArgument, InvalidPath
 # Characters Pachyderm refuses in PFS paths (src/internal/storage/paths.go): glob syntax and
 # the URI separators, so any stored path can be written back as a literal glob or URI.
 FORBIDDEN_PATH_CHARS = frozenset("*?[]{}!()@+^")
+# Longest file or directory name Linux file systems take (NAME_MAX). Pachyderm itself stores
+# longer names, but no worker could write one to /pfs, so pachlite refuses them up front.
+MAX_NAME_BYTES = 255
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _COMMIT_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_REPO_NAME = 63
@@ -42,6 +45,11 @@ def validate_path(path: str) -> str:
             raise InvalidPath(
                 f"invalid path {path!r}: '{part}' elements are not allowed",
                 "give the full path from the repo root",
+            )
+        if len(part.encode()) > MAX_NAME_BYTES:
+            raise InvalidPath(
+                f"invalid path: the name {part[:40]}... is {len(part.encode())} bytes long",
+                f"a file or directory name is at most {MAX_NAME_BYTES} bytes; rename it",
             )
     return clean_path(path)
 

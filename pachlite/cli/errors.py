@@ -5,11 +5,13 @@ from __future__ import annotations
 from pachlite.errors import (
     AlreadyExists,
     Conflict,
+    DiskFull,
     FetchFailed,
     InvalidArgument,
     NotFound,
     PachliteError,
     StoreCorrupt,
+    StoreNotWritable,
     Timeout,
     Unavailable,
 )
@@ -24,6 +26,8 @@ EXIT_CODES: list[tuple[type[PachliteError], int]] = [
     (FetchFailed, 7),
     (StoreCorrupt, 8),
     (Unavailable, 9),
+    (StoreNotWritable, 10),
+    (DiskFull, 11),
     (PachliteError, 1),
 ]
 INTERRUPTED = 130
@@ -32,8 +36,9 @@ INTERNAL_ERROR = 70
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok, 1 error, 2 invalid input, 3 not found, 4 already exists, "
     "5 conflicts with the current state, 6 timed out, 7 could not fetch a source, "
-    "8 store corrupt (run fsck), 9 a server could not be reached, 70 internal error "
-    "(rerun with -v), 130 interrupted."
+    "8 store corrupt (run fsck; restore from a backup), 9 a server could not be reached, "
+    "10 the store cannot be written (read-only, no permission), 11 no space left on the "
+    "disk, 70 internal error (rerun with -v), 130 interrupted."
 )
 
 

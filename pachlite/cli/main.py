@@ -14,6 +14,7 @@ from pachlite.cli import (  # noqa: F401
     commit,
     file,
     job,
+    maintenance,
     output,
     pipeline,
     repo,
@@ -22,8 +23,7 @@ from pachlite.cli import (  # noqa: F401
 
 # (importing the noun modules registers their commands)
 from pachlite.cli.errors import EXIT_CODE_HELP, INTERNAL_ERROR, INTERRUPTED, exit_code_for
-from pachlite.cli.output import OUTPUT_OPTION
-from pachlite.cli.verbs import VERBS, client_from
+from pachlite.cli.verbs import VERBS
 from pachlite.errors import PachliteError
 from pachlite.pfs.store import DEFAULT_ROOT, ROOT_ENV
 
@@ -52,28 +52,9 @@ cli.add_command(up.up)
 cli.add_command(up.draw)
 cli.add_command(cluster.validate)
 cli.add_command(cluster.deploy)
-
-
-@cli.command()
-@OUTPUT_OPTION
-@click.pass_context
-def fsck(ctx: click.Context, fmt: str) -> None:
-    """Verify every object's hash and every metadata reference."""
-    report = client_from(ctx).fsck()
-    if fmt == "json":
-        output.emit_json(report, single=True)
-    else:
-        for problem in report.problems:
-            click.echo(f"problem: {problem}")
-        click.echo(
-            f"checked {report.objects_checked} objects, {report.trees_checked} directory nodes, "
-            f"{report.commits_checked} commits: "
-            + ("ok" if report.ok else f"{len(report.problems)} problem(s)")
-            + f" ({report.unreferenced_objects} unreferenced objects, "
-            f"{report.stale_temp_files} stale temporary files)"
-        )
-    if not report.ok:
-        ctx.exit(8)
+cli.add_command(maintenance.fsck)
+cli.add_command(maintenance.backup)
+cli.add_command(maintenance.restore)
 
 
 def main(argv: list[str] | None = None) -> None:

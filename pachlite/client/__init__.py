@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from pachlite.client.maintenance import fsck_store, restore_store
 from pachlite.client.pfs import PfsVerbs
 from pachlite.client.pps import PpsVerbs
 from pachlite.pfs.store import Store
@@ -37,4 +38,4 @@ class Client(PfsVerbs, PpsVerbs):
         self.close()
 
 
-__all__ = ["Client"]
+__all__ = ["Client", "fsck_store", "restore_store"]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from pachlite.errors import Conflict, InvalidArgument
+from pachlite.errors import Conflict, InvalidArgument, from_os_error
 from pachlite.model import (
+    BackupInfo,
     BranchInfo,
     CommitInfo,
     FileDiff,
@@ -20,9 +22,10 @@ from pachlite.model import (
     RepoInfo,
 )
 from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
-from pachlite.pfs import branches, commits, commitsets, files, ingest, provenance, repos
+from pachlite.pfs import backup, branches, commits, commitsets, files, ingest, provenance, repos
 from pachlite.pfs.db import Row
 from pachlite.pfs.fsck import fsck
+from pachlite.pfs.localfs import makedirs
 from pachlite.pfs.refs import resolve_commit
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
@@ -295,6 +298,11 @@ class PfsVerbs:
     def fsck(self) -> FsckReport:
         return fsck(self.store)
 
+    def backup(self, destination: str | os.PathLike[str]) -> BackupInfo:
+        """A consistent copy of the store's metadata in a new file, taken while other
+        processes keep working (restore it with `pachlite.client.restore_store`)."""
+        return backup.backup(self.store, Path(destination))
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _modify(self, ref: CommitRef, ops: list[files.Op], message: str) -> CommitInfo:
@@ -329,15 +337,20 @@ def _target(given: str, source_name: str) -> str:
 def _write_verified(
     store: Store, digest: str, destination: Path, progress: Progress | None
 ) -> None:
-    """Write to a temporary name beside the destination; rename only once the hash checks."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temporary name beside the destination; rename only once the hash checks.
+    A local file that cannot be written (full disk, no permission, a path too long) is one
+    line naming it."""
     tmp = destination.with_name(f".{destination.name}.pachlite-tmp")
     try:
+        makedirs(destination.parent)
         with open(tmp, "wb") as out:
             for chunk in store.objects.iter_verified(digest):
                 out.write(chunk)
                 if progress:
                     progress(len(chunk))
         os.replace(tmp, destination)
+    except OSError as exc:
+        raise from_os_error(exc, f"writing {destination}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pachlite.lineage import Graph, Node
@@ -14,7 +14,7 @@ from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.datums import Datum
 from pachlite.pps.validate import iter_inputs, pipeline_kind
-from pachlite.worker import job_info, pipelines, scheduler, services, up
+from pachlite.worker import job_info, pipelines, scheduler, services, spouts, up
 
 
 class PpsVerbs:
@@ -109,7 +109,8 @@ class PpsVerbs:
         job: str | None = None,
         datum: str | None = None,
         after: int = 0,
-    ) -> list[tuple[int, LogLine]]:
+    ) -> Iterator[tuple[int, LogLine]]:
+        """Log lines (id, line) of user code, oldest first, read a page at a time."""
         job_pipeline, job_id = job_info.parse_job(job) if job else (None, None)
         return job_info.logs(
             self.store,
@@ -159,13 +160,11 @@ class PpsVerbs:
         """Services that `pachlite up` runs now: name, state, URL, input commits."""
         return services.read_states(self.store)
 
-    def process_log(self, pipeline: str) -> list[str]:
-        """What a spout or service printed (they have no datums to tag lines with)."""
-        from pachlite.worker.spouts import log_path
-
+    def process_log(self, pipeline: str) -> Iterator[str]:
+        """What a spout or service printed (they have no datums to tag lines with), a line
+        at a time."""
         pipelines.require_pipeline(self.store, pipeline)
-        path = log_path(self.store, pipeline)
-        return path.read_text().splitlines() if path.exists() else []
+        return spouts.read_log(self.store, pipeline)
 
     def pipeline_graph(self) -> Graph:
         """The DAG: input repos and pipelines, edges from each input to its pipeline."""

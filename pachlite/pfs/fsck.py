@@ -3,23 +3,86 @@
 Problems are things that lose or corrupt data (a missing or corrupt object, a dangling
 reference, a damaged database). Unreferenced objects and leftover temporary files are what an
 interrupted write leaves behind; they are counted, not reported as problems.
+
+fsck reports, it never crashes: a database that cannot be read at all is one problem, and the
+objects are still re-hashed; a database that reads in part is checked as far as it reads.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+from pachlite.errors import PachliteError, StoreCorrupt
 from pachlite.model import FsckReport
+from pachlite.pfs.objects import ObjectStore
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import decode, node_hash
 
 STALE_TEMP_S = 600
 
 
+def fsck_root(root: Path) -> FsckReport:
+    """fsck a data root, whether or not its metadata opens."""
+    try:
+        store = Store(root)
+    except StoreCorrupt as exc:
+        problems = [f"database: {exc.message}"]
+        objects = ObjectStore(root, read_only=True)
+        stored, _ = _check_objects(objects, problems)
+        return FsckReport(
+            objects_checked=len(stored),
+            trees_checked=0,
+            commits_checked=0,
+            problems=problems,
+            unreferenced_objects=0,
+            stale_temp_files=_stale(objects),
+        )
+    try:
+        return fsck(store)
+    finally:
+        store.close()
+
+
 def fsck(store: Store) -> FsckReport:
     problems: list[str] = []
+    checked = {"trees": 0, "commits": 0}
+    referenced: set[str] = set()
+    stored, corrupt = _check_objects(store.objects, problems)
+
+    def metadata() -> None:
+        _check_metadata(store, set(stored), corrupt, problems, checked, referenced)
+
+    _reading(metadata, problems)
+    return FsckReport(
+        objects_checked=len(stored),
+        trees_checked=checked["trees"],
+        commits_checked=checked["commits"],
+        problems=problems,
+        unreferenced_objects=len(set(stored) - referenced),
+        stale_temp_files=_stale(store.objects),
+    )
+
+
+def _reading(check: Callable[[], None], problems: list[str]) -> None:
+    """Run a metadata check; a database that stops reading part way is one more problem."""
+    try:
+        check()
+    except PachliteError as exc:
+        problems.append(f"database: {exc.message}")
+
+
+def _check_metadata(
+    store: Store,
+    present: set[str],
+    corrupt: set[str],
+    problems: list[str],
+    checked: dict[str, int],
+    referenced: set[str],
+) -> None:
     db = store.db
     for row in db.all("PRAGMA integrity_check"):
         if row[0] != "ok":
@@ -40,21 +103,13 @@ def fsck(store: Store) -> FsckReport:
             problems.append(f"directory node {digest[:12]} has a wrong size")
         trees[digest] = {e.hash for e in node.values() if e.is_dir}
         tree_files[digest] = {e.hash for e in node.values() if not e.is_dir}
-
-    # Objects: every one re-hashed.
-    stored = list(store.objects.hashes())
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        verdicts = list(pool.map(store.objects.verify, stored))
-    corrupt = {h for h, ok in zip(stored, verdicts, strict=True) if not ok}
-    present = set(stored)
-    for digest in sorted(corrupt):
-        problems.append(f"object {digest[:12]} does not match its hash (corrupt)")
+    checked["trees"] = len(trees)
 
     # Commits: everything reachable from each commit's root must exist and be intact.
-    referenced: set[str] = set()
     commits = db.all(
         "SELECT c.commit_id, c.tree, r.name AS repo FROM commits c JOIN repos r ON r.id = c.repo_id"
     )
+    checked["commits"] = len(commits)
     reached: dict[str, str | None] = {}  # tree hash -> first problem under it, memoised
     for commit in commits:
         trouble = _check_tree(commit["tree"], trees, tree_files, present, corrupt, reached)
@@ -68,16 +123,39 @@ def fsck(store: Store) -> FsckReport:
     ):
         problems.append(f"branch {row['repo']}@{row['name']} points at a missing commit")
 
+
+def _check_objects(objects: ObjectStore, problems: list[str]) -> tuple[list[str], set[str]]:
+    """Every stored object re-hashed: (hashes stored, hashes that are corrupt or unreadable)."""
+    try:
+        stored = list(objects.hashes())
+    except OSError as exc:
+        problems.append(f"objects: cannot list {objects.dir}: {exc.strerror or exc}")
+        return [], set()
+
+    def verdict(digest: str) -> str | None:
+        try:
+            return None if objects.verify(digest) else "does not match its hash (corrupt)"
+        except StoreCorrupt:
+            return "disappeared while fsck ran"
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror or exc})"
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        verdicts = list(pool.map(verdict, stored))
+    bad: set[str] = set()
+    for digest, trouble in sorted(zip(stored, verdicts, strict=True)):
+        if trouble:
+            bad.add(digest)
+            problems.append(f"object {digest[:12]} {trouble}")
+    return stored, bad
+
+
+def _stale(objects: ObjectStore) -> int:
     now = time.time()
-    stale = [p for p in store.objects.stale_temp_files() if now - p.stat().st_mtime > STALE_TEMP_S]
-    return FsckReport(
-        objects_checked=len(stored),
-        trees_checked=len(trees),
-        commits_checked=len(commits),
-        problems=problems,
-        unreferenced_objects=len(present - referenced),
-        stale_temp_files=len(stale),
-    )
+    try:
+        return sum(1 for p in objects.stale_temp_files() if now - p.stat().st_mtime > STALE_TEMP_S)
+    except OSError:
+        return 0
 
 
 def _check_tree(
@@ -88,16 +166,14 @@ def _check_tree(
     corrupt: set[str],
     reached: dict[str, str | None],
 ) -> str | None:
-    stack = [root]
-    order: list[str] = []
+    stack = [(root, False)]  # iterative post-order: children before their parents
     while stack:
-        digest = stack.pop()
-        if digest in reached or digest in order:
-            continue
-        order.append(digest)
-        stack.extend(trees.get(digest, set()))
-    for digest in reversed(order):  # children before parents
+        digest, expanded = stack.pop()
         if digest in reached:
+            continue
+        if not expanded:
+            stack.append((digest, True))
+            stack.extend((child, False) for child in trees.get(digest, ()) if child not in reached)
             continue
         if digest not in trees:
             reached[digest] = f"directory node {digest[:12]} is missing"

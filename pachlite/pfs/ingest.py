@@ -1,8 +1,11 @@
 """Bringing outside bytes into the object store: local files, directories, streams and URLs.
 
-Directory uploads are planned first (every target path validated, so a bad name stops the
-upload before any byte is stored), then stored by a small thread pool: hashing and file I/O
-release the GIL, so two cores hash and copy at once.
+Directory uploads are planned first, so a bad tree stops the upload before any byte is stored:
+every target path is validated and every file opened once. As pachctl does, a symlink to a
+file is put as the file's content and a symlink to a directory fails the put (pachctl fails
+reading it); unlike pachctl, which skips an unreadable directory without a word, pachlite fails
+the put naming it: skipping would drop data silently. Then the files are stored by a small
+thread pool: hashing and file I/O release the GIL, so two cores hash and copy at once.
 """
 
 from __future__ import annotations
@@ -43,28 +46,49 @@ def plan_directory(local_dir: str | os.PathLike[str], target_dir: str) -> list[L
     if not root.is_dir():
         raise InvalidArgument(f"{local_dir} is not a directory", "drop -r to put a single file")
     planned: list[LocalFile] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        raise FetchFailed(
+            f"cannot read directory {error.filename}: {error.strerror or error}",
+            "fix its permissions or move it out of the way; nothing was stored",
+        )
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames.sort()
         rel = os.path.relpath(dirpath, root)
+        for name in dirnames:
+            if os.path.islink(os.path.join(dirpath, name)):
+                raise InvalidArgument(
+                    f"{os.path.join(dirpath, name)} is a symlink to a directory",
+                    "pachctl refuses these too: put the directory it points to with its own -r, "
+                    "or copy it in; nothing was stored",
+                )
         for name in sorted(filenames):
             source = os.path.join(dirpath, name)
             target = join(target_dir, name if rel == "." else f"{rel}/{name}")
-            planned.append(LocalFile(source, validate_file_path(target), _regular_size(source)))
+            planned.append(LocalFile(source, validate_file_path(target), _readable_size(source)))
     return planned
 
 
-def _regular_size(source: str) -> int:
+def _readable_size(source: str) -> int:
+    """The size of a regular file this process can read; FetchFailed naming it otherwise."""
     try:
-        info = os.stat(source)
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise FetchFailed(f"cannot read {source}: {exc.strerror}") from None
+        raise FetchFailed(
+            f"cannot read {source}: {exc.strerror or exc}", "nothing was stored"
+        ) from None
+    try:
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
     if not stat.S_ISREG(info.st_mode):
         raise InvalidArgument(f"{source} is not a regular file", "put files and directories only")
     return info.st_size
 
 
 def local_file(source: str, target: str) -> LocalFile:
-    return LocalFile(source, validate_file_path(target), _regular_size(source))
+    return LocalFile(source, validate_file_path(target), _readable_size(source))
 
 
 def store_files(

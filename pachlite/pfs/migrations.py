@@ -125,7 +125,15 @@ CREATE TABLE logs (
 CREATE INDEX logs_job ON logs(job, id)
 """
 
+# The empty directory node every new commit starts from: sha256 of its encoding "[]". Older
+# versions inserted it on every open, which made opening a store a write.
+EMPTY_TREE_ROW = """
+INSERT OR IGNORE INTO trees (hash, body, size)
+VALUES ('4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945', '[]', 0)
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_pipelines", PIPELINES),
+    ("0003_empty_tree", EMPTY_TREE_ROW),
 ]

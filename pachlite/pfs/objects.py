@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from pachlite.errors import StoreCorrupt
+from pachlite.errors import StoreCorrupt, StoreNotWritable, from_os_error
+from pachlite.pfs.localfs import makedirs
 
 CHUNK = 1 << 20
 SMALL_FILE = 8 << 20  # read whole below this; stream above
@@ -28,14 +29,28 @@ def hash_bytes(data: bytes) -> str:
 
 
 class ObjectStore:
-    def __init__(self, root: Path, *, durable: bool = False) -> None:
+    def __init__(self, root: Path, *, durable: bool = False, read_only: bool = False) -> None:
         self.dir = root / "objects"
         self.tmp = root / "tmp"
         self.durable = durable
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        if not (self.dir / "ff").is_dir():
-            for i in range(256):
-                (self.dir / f"{i:02x}").mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        if read_only:
+            return
+        try:
+            makedirs(self.tmp)
+            if not (self.dir / "ff").is_dir():
+                makedirs(self.dir)
+                for i in range(256):
+                    (self.dir / f"{i:02x}").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise from_os_error(exc, f"creating the object store in {root}") from None
+
+    def require_writable(self) -> None:
+        if self.read_only:
+            raise StoreNotWritable(
+                f"the store {self.dir.parent} is read-only",
+                "reads work; to change it, use a writable copy of the store",
+            )
 
     def path(self, digest: str) -> Path:
         return self.dir / digest[:2] / digest[2:]
@@ -46,9 +61,13 @@ class ObjectStore:
     # -- writing ---------------------------------------------------------------------------
 
     def put_bytes(self, data: bytes) -> tuple[str, int]:
+        self.require_writable()
         digest = hash_bytes(data)
         if not self.has(digest):
-            self._write_new(digest, (data,))
+            try:
+                self._write_new(digest, (data,))
+            except OSError as exc:
+                raise from_os_error(exc, f"storing {len(data)} bytes") from None
         return digest, len(data)
 
     def put_file(
@@ -72,6 +91,15 @@ class ObjectStore:
         self, chunks: Iterable[bytes], progress: Progress | None = None
     ) -> tuple[str, int]:
         """Stream chunks into a temporary file while hashing, then rename it into place."""
+        self.require_writable()
+        try:
+            return self._put_chunks(_source(chunks), progress)
+        except _SourceFailed as failed:  # reading the source failed, not the store
+            raise failed.error from None
+        except OSError as exc:
+            raise from_os_error(exc, "storing data in the object store") from None
+
+    def _put_chunks(self, chunks: Iterable[bytes], progress: Progress | None) -> tuple[str, int]:
         hasher = hashlib.sha256()
         size = 0
         tmp = self._tmp_path()
@@ -146,13 +174,43 @@ class ObjectStore:
         if hasher.hexdigest() != digest:
             raise _corrupt(digest)
 
-    def verify(self, digest: str) -> bool:
+    def copy_verified(self, digest: str, target: Path) -> None:
+        """Write the object to a new file `target` (mode 0444), hashing every byte on the way:
+        StoreCorrupt, and no `target` left, if the stored bytes do not match their hash."""
+        hasher = hashlib.sha256()
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
         try:
-            for _ in self.iter_verified(digest):
-                pass
-        except StoreCorrupt:
-            return False
-        return True
+            with open(self._open(digest), "rb") as source:
+                while chunk := source.read(CHUNK):
+                    hasher.update(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view) :]
+            if hasher.hexdigest() != digest:
+                raise _corrupt(digest)
+        except BaseException:
+            os.close(fd)
+            target.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+
+    def link_verified(self, digest: str, target: Path) -> None:
+        """Hard-link the object at `target` once its hash checks; copy (verified) where a link
+        is impossible (another file system, links not allowed)."""
+        if not self.verify(digest):
+            raise _corrupt(digest)
+        try:
+            os.link(self.path(digest), target)
+        except OSError:
+            self.copy_verified(digest, target)
+
+    def verify(self, digest: str) -> bool:
+        """Whether the object hashes to its name; StoreCorrupt if it is missing."""
+        hasher = hashlib.sha256()
+        with open(self._open(digest), "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                hasher.update(chunk)
+        return hasher.hexdigest() == digest
 
     def _open(self, digest: str) -> Path:
         path = self.path(digest)
@@ -166,13 +224,34 @@ class ObjectStore:
     # -- listing ---------------------------------------------------------------------------
 
     def hashes(self) -> Iterator[str]:
+        if not self.dir.is_dir():
+            return
         for sub in sorted(self.dir.iterdir()):
             if sub.is_dir():
                 for entry in os.scandir(sub):
                     yield sub.name + entry.name
 
     def stale_temp_files(self) -> list[Path]:
-        return list(self.tmp.iterdir())
+        return list(self.tmp.iterdir()) if self.tmp.is_dir() else []
+
+
+class _SourceFailed(Exception):
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _source(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks, with the source's own OSErrors set apart from the store's."""
+    it = iter(chunks)
+    while True:
+        try:
+            chunk = next(it)
+        except StopIteration:
+            return
+        except OSError as exc:
+            raise _SourceFailed(exc) from exc
+        yield chunk
 
 
 def _corrupt(digest: str) -> StoreCorrupt:

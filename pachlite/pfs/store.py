@@ -1,18 +1,26 @@
-"""The data root: metadata database, object store and tree reader, opened together."""
+"""The data root: metadata database, object store and tree reader, opened together.
+
+Opening writes nothing to an existing store (so a read-only store serves every read), refuses
+a root that cannot be created with one line, and refuses to start an empty store over objects
+whose metadata is missing or emptied: that is a store that lost its `meta.sqlite`, and
+re-initialising it would hide every commit.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from pachlite.errors import StoreCorrupt
-from pachlite.pfs.db import Database
+from pachlite.errors import DiskFull, StoreCorrupt, StoreNotWritable, from_os_error
+from pachlite.pfs.db import RECOVERY_HINT, Database
+from pachlite.pfs.localfs import makedirs
 from pachlite.pfs.objects import ObjectStore
-from pachlite.pfs.tree import EMPTY_BODY, EMPTY_TREE, Node, TreeReader, decode
+from pachlite.pfs.tree import Node, TreeReader, decode
 
 DEFAULT_ROOT = ".pachlite"
 ROOT_ENV = "PACHLITE_ROOT"
 FSYNC_ENV = "PACHLITE_FSYNC"
+META = "meta.sqlite"
 
 
 def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
@@ -24,17 +32,31 @@ def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
 class Store:
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = resolve_root(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        create_root(self.root)
+        self.read_only = not writable(self.root)
         # Default: nothing is lost when a process dies at any moment. PACHLITE_FSYNC=1 also
         # survives power loss, at the cost of an fsync per object and transaction.
         durable = os.environ.get(FSYNC_ENV, "") not in ("", "0")
-        self.db = Database(self.root / "meta.sqlite", durable=durable)
-        self.objects = ObjectStore(self.root, durable=durable)
+        meta = self.root / META
+        if not meta.exists():
+            refuse_lost_metadata(self.root, "is missing")
+        self.db = Database(meta, durable=durable, read_only=self.read_only, migrate=False)
+        try:
+            if self.db.is_blank():
+                refuse_lost_metadata(self.root, "is empty")
+            self.db.migrate()
+            self.objects = ObjectStore(self.root, durable=durable, read_only=self.read_only)
+        except BaseException:
+            self.db.close()
+            raise
         self.trees = TreeReader(self._load_tree)
-        self.save_tree(EMPTY_TREE, EMPTY_BODY, 0)
 
     def close(self) -> None:
         self.db.close()
+
+    def require_writable(self) -> None:
+        """Refuse a change before any byte of it is written."""
+        self.objects.require_writable()
 
     def _load_tree(self, digest: str) -> Node:
         row = self.db.one("SELECT body FROM trees WHERE hash = ?", (digest,))
@@ -51,3 +73,53 @@ class Store:
 
     def tree_size(self, digest: str) -> int:
         return int(self.db.scalar("SELECT size FROM trees WHERE hash = ?", (digest,)) or 0)
+
+
+def create_root(root: Path) -> None:
+    """The root directory, created if missing; one line naming it if it cannot be."""
+    if root.is_dir():
+        return
+    try:
+        makedirs(root)
+    except OSError as exc:
+        error = from_os_error(exc, f"creating the store at {root}")
+        if isinstance(error, DiskFull):
+            raise error from None
+        raise StoreNotWritable(
+            f"cannot create the store at {root}: {exc.strerror or exc}",
+            "choose another place with --root or PACHLITE_ROOT",
+        ) from None
+
+
+def writable(root: Path) -> bool:
+    """Whether this process may write the store (a read-only mount, a read-only `meta.sqlite`
+    or a directory without write permission all say no)."""
+    try:
+        if os.statvfs(root).f_flag & os.ST_RDONLY:
+            return False
+    except OSError:
+        return False
+    meta = root / META
+    if meta.exists() and not os.access(meta, os.W_OK):
+        return False
+    return os.access(root, os.W_OK | os.X_OK)
+
+
+def has_objects(root: Path) -> bool:
+    objects = root / "objects"
+    if not objects.is_dir():
+        return False
+    for sub in os.scandir(objects):
+        if sub.is_dir() and any(True for _ in os.scandir(sub.path)):
+            return True
+    return False
+
+
+def refuse_lost_metadata(root: Path, state: str) -> None:
+    """A store holding objects must have its metadata: never start a new one over them."""
+    if has_objects(root):
+        raise StoreCorrupt(
+            f"{root / META} {state}, but {root / 'objects'} holds data: the store lost its "
+            "metadata, and pachlite will not start an empty store over it",
+            RECOVERY_HINT,
+        )

@@ -5,7 +5,8 @@ the hash of its encoding, so unchanged subtrees are shared between commits, a co
 is one root hash, and a diff only descends where hashes differ. Directories exist only while
 they hold something: Pachyderm 2.x has no empty directories (reference §1.6).
 
-Storage is injected (`load`, `save`), so this module is tested without a disk.
+Storage is injected (`load`, `save`), so this module is tested without a disk. Every walk is
+iterative: a tree thousands of directories deep is as good as any other.
 """
 
 from __future__ import annotations
@@ -84,11 +85,18 @@ class TreeReader:
 
     def walk(self, digest: str, path: str = "/") -> Iterator[tuple[str, Entry]]:
         """Every entry below a directory, depth first, in path order (directories included)."""
-        for name, entry in sorted(self.node(digest).items()):
-            child = join(path, name)
+        stack = [(path, iter(sorted(self.node(digest).items())))]
+        while stack:
+            base, entries = stack[-1]
+            item = next(entries, None)
+            if item is None:
+                stack.pop()
+                continue
+            name, entry = item
+            child = join(base, name)
             yield child, entry
             if entry.is_dir:
-                yield from self.walk(entry.hash, child)
+                stack.append((child, iter(sorted(self.node(entry.hash).items()))))
 
     def files(self, entry: Entry, path: str) -> Iterator[tuple[str, Entry]]:
         """The files at or under a path."""
@@ -103,21 +111,27 @@ class TreeReader:
         self, old: Entry | None, new: Entry | None, path: str
     ) -> Iterator[tuple[str, Entry | None, Entry | None]]:
         """Changed files between two entries at one path: (path, old, new), in path order."""
-        if old is not None and new is not None and old.hash == new.hash and old.kind == new.kind:
-            return
-        if old is not None and new is not None and old.is_dir and new.is_dir:
-            old_node, new_node = self.node(old.hash), self.node(new.hash)
-            for name in sorted(old_node.keys() | new_node.keys()):
-                yield from self.diff(old_node.get(name), new_node.get(name), join(path, name))
-            return
-        if old is not None and new is not None and not old.is_dir and not new.is_dir:
-            yield path, old, new
-            return
-        # Added, deleted, or a file replaced by a directory (or back): list both sides' files.
-        removed = dict(self.files(old, path)) if old else {}
-        added = dict(self.files(new, path)) if new else {}
-        for child in sorted(removed.keys() | added.keys()):
-            yield child, removed.get(child), added.get(child)
+        # A stack of pending (path, old, new) comparisons, children pushed in reverse so they
+        # pop in path order.
+        stack: list[tuple[str, Entry | None, Entry | None]] = [(path, old, new)]
+        while stack:
+            at, before, after = stack.pop()
+            if before is not None and after is not None:
+                if before.hash == after.hash and before.kind == after.kind:
+                    continue
+                if before.is_dir and after.is_dir:
+                    old_node, new_node = self.node(before.hash), self.node(after.hash)
+                    names = sorted(old_node.keys() | new_node.keys(), reverse=True)
+                    stack.extend((join(at, n), old_node.get(n), new_node.get(n)) for n in names)
+                    continue
+                if not before.is_dir and not after.is_dir:
+                    yield at, before, after
+                    continue
+            # Added, deleted, or a file replaced by a directory (or back): both sides' files.
+            removed = dict(self.files(before, at)) if before else {}
+            added = dict(self.files(after, at)) if after else {}
+            for child in sorted(removed.keys() | added.keys()):
+                yield child, removed.get(child), added.get(child)
 
 
 @dataclass
@@ -180,20 +194,31 @@ class TreeEditor:
 
     def flush(self, save: Saver) -> tuple[str, int]:
         """Write changed directories bottom-up; returns the new root hash and total size."""
-        entry = self._flush(self._root, save)
-        if entry is None:
+        # Iterative post-order: each edited directory is written after its edited children.
+        order: list[_MutableDir] = []
+        pending = [self._root]
+        while pending:
+            node = pending.pop()
+            order.append(node)
+            pending.extend(node.children.values())
+        flushed: dict[int, Entry | None] = {}
+        for node in reversed(order):
+            for name, child in node.children.items():
+                entry = flushed.pop(id(child))
+                if entry is None:
+                    node.entries.pop(name, None)
+                else:
+                    node.entries[name] = entry
+            node.children.clear()
+            flushed[id(node)] = self._write(node, save)
+        root = flushed[id(self._root)]
+        if root is None:
             save(EMPTY_TREE, EMPTY_BODY, 0)
             return EMPTY_TREE, 0
-        return entry.hash, entry.size
+        return root.hash, root.size
 
-    def _flush(self, node: _MutableDir, save: Saver) -> Entry | None:
-        for name, child in node.children.items():
-            flushed = self._flush(child, save)
-            if flushed is None:
-                node.entries.pop(name, None)
-            else:
-                node.entries[name] = flushed
-        node.children.clear()
+    @staticmethod
+    def _write(node: _MutableDir, save: Saver) -> Entry | None:
         if not node.entries:
             return None
         body = encode(node.entries)

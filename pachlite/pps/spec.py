@@ -1,7 +1,9 @@
 """Reading pipeline specs the way pachctl does (reference §1.1, §1.6, §8).
 
 JSON or YAML; several specs per file as YAML documents or a top-level list; snake_case and
-camelCase keys; no YAML anchors or timestamps; a top-level `$schema` is dropped. Each spec is
+camelCase keys; no YAML anchors or timestamps; a top-level `$schema` is dropped; at most
+`MAX_DEPTH` levels of nesting (a real spec has under 20; deeper ones are refused with one line
+rather than exhausting Python's recursion). Each spec is
 normalised to camelCase guided by Pachyderm's own JSON schema, which also says which keys are
 unknown (an error, as in protojson) and which are user maps (`env`, `labels`) left untouched.
 Fields removed in 2.x are refused with their replacement named.
@@ -20,6 +22,7 @@ import yaml
 from pachlite.errors import InvalidArgument, did_you_mean
 
 Spec = dict[str, Any]
+MAX_DEPTH = 100
 
 # Removed in 2.x (reference §1.6): where the field sits, and what replaces it.
 REMOVED_FIELDS: dict[tuple[str, ...], str] = {
@@ -45,7 +48,10 @@ def camel(name: str) -> str:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """YAML as pachctl reads it: no aliases, no implicit timestamps (quote them)."""
+    """YAML as pachctl reads it: no aliases, no implicit timestamps (quote them), and no more
+    than MAX_DEPTH levels of nesting."""
+
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -54,7 +60,34 @@ class _StrictLoader(yaml.SafeLoader):
                 f"YAML alias at line {event.start_mark.line + 1} is not supported",
                 "write the value out in full (pachctl refuses anchors and aliases too)",
             )
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise _too_deep(f"at line {event.start_mark.line + 1}")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _too_deep(where: str) -> InvalidArgument:
+    return InvalidArgument(
+        f"the spec is nested more than {MAX_DEPTH} levels deep {where}",
+        "a pipeline spec needs far fewer; flatten the input tree",
+    )
+
+
+def check_depth(value: Any, source: str = "<spec>") -> None:
+    """Refuse a spec (a dict given in Python) nested more than MAX_DEPTH levels (iterative)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep(f"({source})")
+        if isinstance(item, dict):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
 
 
 def _refuse_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> None:
@@ -71,6 +104,8 @@ def load_documents(text: str, source: str = "<spec>") -> list[Spec]:
     """Every spec in a file: YAML documents, each a spec or a list of specs."""
     try:
         documents = list(yaml.load_all(text, Loader=_StrictLoader))
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"{source}: {exc.message}", exc.hint) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -113,6 +148,7 @@ def _definition(node: dict[str, Any]) -> dict[str, Any]:
 
 def normalize(spec: Spec, source: str = "<spec>") -> Spec:
     """camelCase keys where the schema names fields; unknown and 1.x fields are errors."""
+    check_depth(spec, source)
     root = _definition(schema())
     # `update` and `reprocess` are request flags pachctl reads from the file (reference §1.1).
     flags = {k: spec[k] for k in ("update", "reprocess") if k in spec}

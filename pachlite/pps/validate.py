@@ -15,6 +15,7 @@ from typing import Any
 
 from pachlite.errors import InvalidArgument, did_you_mean
 from pachlite.globpattern import clean_glob, compile_glob
+from pachlite.paths import MAX_NAME_BYTES
 from pachlite.pps.cron import parse_schedule
 from pachlite.pps.spec import Spec, parse_duration
 
@@ -179,6 +180,7 @@ def validate(
         )
     for field in ("datumTimeout", "jobTimeout"):
         parse_duration(spec.get(field), _snake(field))
+    _validate_runnable(spec, fail)
     if int(spec.get("datumTries") or 0) < 0:
         fail("datum_tries cannot be negative")
     _validate_input_tree(node, fail, under_union=False)
@@ -191,6 +193,40 @@ def validate(
                 f"create it with `pachlite create repo {body['repo']}`",
             )
     _check_cycle(name, node, pipeline_inputs, fail)
+
+
+# Maps whose keys are the user's, not spec fields (shown as written, not in snake_case).
+USER_MAPS = ("env", "labels", "annotations", "nodeSelector")
+
+
+def _validate_runnable(spec: Spec, fail: Any) -> None:
+    """What would stop user code from starting, refused now rather than when a datum runs: a
+    NUL byte anywhere (no argv, environment or path can hold one), environment names no
+    process can have, and a working directory with a name the file system refuses."""
+    pending: list[tuple[str, bool, Any]] = [("", False, spec)]  # (where, user map?, value)
+    while pending:
+        where, user_map, value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = str(key) if user_map else _snake(str(key))
+                if "\0" in name:
+                    fail(f"`{where or 'the spec'}` has a key with a NUL byte")
+                path = f"{where}.{name}" if where else name
+                pending.append((path, key in USER_MAPS, item))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{i}]", False, item) for i, item in enumerate(value))
+        elif isinstance(value, str) and "\0" in value:
+            fail(f"`{where}` contains a NUL byte", "remove it: no command or path can hold one")
+    transform = spec.get("transform") or {}
+    for name in transform.get("env") or {}:
+        if not str(name) or "=" in str(name):
+            fail(
+                f"`transform.env` name {str(name)!r} cannot be an environment variable",
+                "use a non-empty name without '='",
+            )
+    for part in str(transform.get("workingDir") or "").split("/"):
+        if len(part.encode()) > MAX_NAME_BYTES:
+            fail(f"`transform.working_dir` has a name longer than {MAX_NAME_BYTES} bytes")
 
 
 def _validate_input_tree(node: dict[str, Any] | None, fail: Any, *, under_union: bool) -> None:
@@ -257,6 +293,13 @@ def _validate_names(node: dict[str, Any] | None, fail: Any) -> None:
             name = body.get("name") or ""
             if name in RESERVED_INPUT_NAMES:
                 fail(f"input name {name!r} is reserved", "give the input another `name`")
+            size = len(str(name).encode())
+            if size > MAX_NAME_BYTES or "/" in str(name) or name in (".", ".."):
+                shown = f"of {size} bytes" if size > MAX_NAME_BYTES else repr(name)
+                fail(
+                    f"input name {shown} cannot be a directory name under /pfs",
+                    f"use at most {MAX_NAME_BYTES} bytes, no '/', and not '.' or '..'",
+                )
             if name in seen:
                 fail(f"input name {name!r} is used twice", "give each input a distinct `name`")
             seen.add(name)

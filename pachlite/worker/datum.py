@@ -1,32 +1,35 @@
 """One datum: a fresh /pfs, the user's command, retries, err_cmd, and its outputs.
 
-Inputs are hard links to the read-only objects (a copy only where links are impossible), at
-their full repo path under `pfs/<input name>/`, and `pfs/out` starts empty (reference §2.3).
-Each attempt gets a fresh scratch directory. `datum_tries` counts attempts; a failed attempt
-runs `err_cmd`, and its success marks the datum RECOVERED (§4.3).
+Inputs are laid out by `materialize` (every byte hash-checked), and `pfs/out` starts empty
+(reference §2.3). Each attempt gets a fresh scratch directory. `datum_tries` counts attempts;
+a failed attempt runs `err_cmd`, and its success marks the datum RECOVERED (§4.3).
+
+Anything that goes wrong while preparing, running or collecting an attempt (a damaged input,
+a full disk, a name the file system refuses, an output that cannot be uploaded) fails that
+attempt with its reason in the datum's log and in `inspect datum`; it never escapes to the
+job. err_cmd runs only after user code ran: an input that could not be laid out would fail it
+the same way.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pachlite.errors import PachliteError
+from pachlite.errors import PachliteError, from_os_error
 from pachlite.model import DatumState
-from pachlite.pfs import ingest
 from pachlite.pfs.files import Put
+from pachlite.pfs.localfs import makedirs, remove_tree
 from pachlite.pfs.objects import ObjectStore
-from pachlite.pps.datums import Datum, Item
+from pachlite.pps.datums import Datum
 from pachlite.pps.spec import parse_duration
-from pachlite.worker import user_code
-
-FilesUnder = Callable[[Item], Iterator[tuple[str, str]]]  # item -> (path in repo, object hash)
-LogLine = tuple[str, float, str]  # (stream, time, line)
+from pachlite.worker import outputs, user_code
+from pachlite.worker.datum_log import DatumLog, LogLine
+from pachlite.worker.materialize import FilesUnder, Layout, empty_inputs, link_inputs, materialize
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,13 @@ class DatumResult:
     logs: list[LogLine]
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    outcome: user_code.Outcome | None  # None: user code did not run
+    outputs: list[Put]
+    problem: str | None  # why the attempt failed other than by its exit code
+
+
 def run_datum(
     ctx: DatumContext,
     datum: Datum,
@@ -64,12 +74,10 @@ def run_datum(
     tries = max(1, int(ctx.spec.get("datumTries") or 3))
     timeout = parse_duration(ctx.spec.get("datumTimeout"), "datum_timeout")
     accepted = [int(c) for c in transform.get("acceptReturnCode") or []]
-    logs: list[LogLine] = []
+    log = DatumLog(on_log)
 
-    def log(stream: str, line: str) -> None:
-        logs.append((stream, time.time(), line))
-        if on_log:
-            on_log(stream, line)
+    def result(state: DatumState, reason: str | None, outs: list[Put], attempt: int) -> DatumResult:
+        return DatumResult(datum, state, reason, outs, attempt, started, time.time(), log.lines())
 
     started = time.time()
     recovered = False
@@ -77,22 +85,35 @@ def run_datum(
     for attempt in range(1, tries + 1):
         scratch = ctx.scratch_root / ctx.job_id / f"{datum.id[:16]}-{attempt}"
         try:
-            outcome, outputs, problem = _attempt(ctx, datum, scratch, timeout, log, should_stop)
+            try:
+                tried = _attempt(ctx, datum, scratch, timeout, log.add, should_stop)
+            except Exception as exc:  # preparing, running or collecting it failed
+                tried = _Attempt(None, [], failure_reason(exc))
+            outcome = tried.outcome
             if outcome is not None and outcome.stopped:
-                return DatumResult(
-                    datum, DatumState.FAILED, "stopped", [], attempt, started, time.time(), logs
-                )
-            if problem is None and outcome is not None and outcome.ok(accepted):
+                return result(DatumState.FAILED, "stopped", [], attempt)
+            if tried.problem is None and outcome is not None and outcome.ok(accepted):
                 state = DatumState.RECOVERED if recovered else DatumState.SUCCESS
-                return DatumResult(datum, state, None, outputs, attempt, started, time.time(), logs)
-            reason = problem or (outcome.describe() if outcome else "failed")
-            log("stderr", f"pachlite: attempt {attempt}/{tries} failed: {reason}")
-            if transform.get("errCmd") and _recover(ctx, datum, scratch, timeout, log):
-                recovered = True
+                return result(state, None, tried.outputs, attempt)
+            reason = tried.problem or (outcome.describe() if outcome else "failed")
+            log.add("stderr", f"pachlite: attempt {attempt}/{tries} failed: {reason}")
+            if transform.get("errCmd") and outcome is not None:
+                recovered = _recover(ctx, datum, scratch, timeout, log.add) or recovered
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_tree(scratch)
     state = DatumState.RECOVERED if recovered else DatumState.FAILED
-    return DatumResult(datum, state, reason, [], tries, started, time.time(), logs)
+    return result(state, reason, [], tries)
+
+
+def failure_reason(exc: Exception) -> str:
+    """What went wrong, for people: the error's own line, or the OS error it means."""
+    if isinstance(exc, PachliteError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return str(from_os_error(exc, "preparing the datum"))
+    if isinstance(exc, ValueError) and "null byte" in str(exc):
+        return "a command, argument or environment variable contains a NUL byte"
+    return f"pachlite could not run the datum: {type(exc).__name__}: {exc}"
 
 
 def _attempt(
@@ -102,36 +123,46 @@ def _attempt(
     timeout: float | None,
     log: user_code.LogSink,
     should_stop: Callable[[], bool],
-) -> tuple[user_code.Outcome | None, list[Put], str | None]:
+) -> _Attempt:
     transform = ctx.spec.get("transform") or {}
     cmd = list(transform.get("cmd") or [])
     if not cmd:
-        return None, [], "no command specified"
+        return _Attempt(None, [], "no command specified")
+    remove_tree(scratch)  # left by a process killed mid-datum
     pfs = scratch / "pfs"
-    shutil.rmtree(scratch, ignore_errors=True)  # left by a process killed mid-datum
-    linked = _materialize(ctx, datum, pfs)
-    (pfs / "out").mkdir(parents=True)
-    env = _environment(ctx, datum, str(pfs))
+    layout = _lay_out(ctx, datum, pfs)
     outcome = user_code.run(
         [user_code.rewrite_pfs(arg, str(pfs)) for arg in cmd],
         stdin=_stdin(transform.get("stdin"), str(pfs)),
-        env=env,
+        env=_environment(ctx, datum, str(pfs)),
         cwd=_working_dir(ctx, transform.get("workingDir"), str(pfs)),
         timeout=timeout,
         log=log,
         should_stop=should_stop,
     )
-    changed = [path for path, stamp in linked.items() if _stamp(path) != stamp]
+    changed = layout.changed()
     if changed:
-        return outcome, [], f"user code modified its input {changed[0]}; inputs are read-only"
+        return _Attempt(
+            outcome, [], f"user code modified its input {changed[0]}; inputs are read-only"
+        )
     if not outcome.ok([int(c) for c in transform.get("acceptReturnCode") or []]):
-        return outcome, [], None
+        return _Attempt(outcome, [], None)
     try:
-        planned = ingest.plan_directory(pfs / "out", "/")
-        outputs = ingest.store_files(ctx.objects, planned, workers=1)
+        puts = outputs.collect(ctx.objects, pfs / "out", pfs, layout, empty_inputs(ctx.spec))
     except PachliteError as exc:
-        return outcome, [], f"bad output: {exc}"
-    return outcome, outputs, None
+        return _Attempt(outcome, [], f"bad output: {exc}")
+    return _Attempt(outcome, puts, None)
+
+
+def _lay_out(ctx: DatumContext, datum: Datum, pfs: Path) -> Layout:
+    layout = materialize(
+        ctx.objects, ctx.files_under, datum, pfs, empty=empty_inputs(ctx.spec), link=link_inputs()
+    )
+    try:
+        makedirs(pfs / "out")
+    except OSError as exc:
+        raise from_os_error(exc, "creating /pfs/out") from None
+    return layout
 
 
 def _recover(
@@ -143,72 +174,22 @@ def _recover(
 ) -> bool:
     transform = ctx.spec.get("transform") or {}
     pfs = scratch / "pfs"
-    if not pfs.exists():
-        _materialize(ctx, datum, pfs)
-        (pfs / "out").mkdir(parents=True, exist_ok=True)
-    outcome = user_code.run(
-        [user_code.rewrite_pfs(arg, str(pfs)) for arg in transform["errCmd"]],
-        stdin=_stdin(transform.get("errStdin"), str(pfs)),
-        env=_environment(ctx, datum, str(pfs)),
-        cwd=_working_dir(ctx, transform.get("workingDir"), str(pfs)),
-        timeout=timeout,
-        log=log,
-    )
+    try:
+        if not pfs.exists():
+            _lay_out(ctx, datum, pfs)
+        outcome = user_code.run(
+            [user_code.rewrite_pfs(arg, str(pfs)) for arg in transform["errCmd"]],
+            stdin=_stdin(transform.get("errStdin"), str(pfs)),
+            env=_environment(ctx, datum, str(pfs)),
+            cwd=_working_dir(ctx, transform.get("workingDir"), str(pfs)),
+            timeout=timeout,
+            log=log,
+        )
+    except Exception as exc:
+        log("stderr", f"pachlite: err_cmd could not run: {failure_reason(exc)}")
+        return False
     accepted = [int(c) for c in transform.get("acceptReturnCode") or []]
     return outcome.ok(accepted)
-
-
-def link_inputs() -> bool:
-    """Hard links unless PACHLITE_INPUTS=copy, or we run as root: root ignores the objects'
-    read-only mode, so a linked input would let user code damage the store."""
-    mode = os.environ.get("PACHLITE_INPUTS", "")
-    if mode in ("copy", "link"):
-        return mode == "link"
-    return os.geteuid() != 0
-
-
-def _materialize(ctx: DatumContext, datum: Datum, pfs: Path) -> dict[Path, tuple[int, int]]:
-    """Put every input file in place; returns each file's (size, mtime) to detect writes."""
-    empty = {item.name for item in datum.items if _empty_files(ctx.spec, item.name)}
-    link = link_inputs()
-    stamps: dict[Path, tuple[int, int]] = {}
-    for item in datum.items:
-        base = pfs / item.name
-        base.mkdir(parents=True, exist_ok=True)
-        for repo_path, digest in ctx.files_under(item):
-            target = base / repo_path.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                continue  # the same file through two items of one input (group, union)
-            if item.name in empty:
-                target.touch()
-                continue
-            try:
-                if not link:
-                    raise PermissionError
-                os.link(ctx.objects.path(digest), target)
-            except OSError:  # copy mode, another filesystem, or links not allowed
-                shutil.copyfile(ctx.objects.path(digest), target)
-                target.chmod(0o444)
-            stamps[target] = _stamp(target)
-    return stamps
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except OSError:
-        return (-1, -1)
-    return info.st_size, info.st_mtime_ns
-
-
-def _empty_files(spec: Mapping[str, Any], name: str) -> bool:
-    from pachlite.pps.validate import iter_inputs
-
-    return any(
-        kind == "pfs" and body.get("name") == name and body.get("emptyFiles")
-        for kind, body in iter_inputs(spec.get("input"))
-    )
 
 
 def _environment(ctx: DatumContext, datum: Datum, pfs: str) -> dict[str, str]:
@@ -262,18 +243,24 @@ class Prepared:
     env: dict[str, str]
     cwd: str
     pfs: Path
+    layout: Layout
 
 
 def prepare(ctx: DatumContext, datum: Datum, scratch: Path) -> Prepared:
+    """Lay out a datum for a long-running process; raises a PachliteError saying why not."""
     transform = ctx.spec.get("transform") or {}
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     pfs = scratch / "pfs"
-    _materialize(ctx, datum, pfs)
-    (pfs / "out").mkdir(parents=True)
+    try:
+        layout = _lay_out(ctx, datum, pfs)
+    except BaseException:
+        remove_tree(scratch)
+        raise
     return Prepared(
         argv=[user_code.rewrite_pfs(arg, str(pfs)) for arg in transform.get("cmd") or []],
         stdin=_stdin(transform.get("stdin"), str(pfs)),
         env=_environment(ctx, datum, str(pfs)),
         cwd=_working_dir(ctx, transform.get("workingDir"), str(pfs)),
         pfs=pfs,
+        layout=layout,
     )

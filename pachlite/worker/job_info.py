@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -193,28 +194,44 @@ def logs(
     job_id: str | None = None,
     datum_id: str | None = None,
     after: int = 0,
-) -> list[tuple[int, LogLine]]:
-    """Log lines of user code (id, line), oldest first; `after` continues a follow."""
-    where, params = _job_filters(store, pipeline, job_id)
-    where.append("l.id > ?")
-    params.append(after)
+) -> Iterator[tuple[int, LogLine]]:
+    """Log lines of user code (id, line), oldest first; `after` continues a follow. Read a
+    page at a time, so printing any number of lines takes constant memory."""
+    where, params = _job_filters(store, pipeline, job_id)  # unknown names fail here, at once
     if datum_id:
         where.append("l.datum_id LIKE ?")
         params.append(f"{datum_id}%")
-    rows = store.db.all(
+    where.append("l.id > ?")
+    sql = (
         "SELECT l.*, p.name AS pipeline, j.job_id FROM logs l JOIN jobs j ON j.id = l.job "
-        f"JOIN pipelines p ON p.id = j.pipeline_id WHERE {' AND '.join(where)} ORDER BY l.id",
-        params,
+        f"JOIN pipelines p ON p.id = j.pipeline_id WHERE {' AND '.join(where)} "
+        f"ORDER BY l.id LIMIT {LOG_PAGE}"
     )
-    return [
-        (
-            r["id"],
-            LogLine(
-                f"{r['pipeline']}@{r['job_id']}", r["datum_id"], r["stream"], r["time"], r["line"]
-            ),
-        )
-        for r in rows
-    ]
+    return _log_pages(store, sql, params, after)
+
+
+LOG_PAGE = 1000
+
+
+def _log_pages(
+    store: Store, sql: str, params: list[Any], after: int
+) -> Iterator[tuple[int, LogLine]]:
+    while True:
+        rows = store.db.all(sql, [*params, after])
+        for r in rows:
+            yield (
+                r["id"],
+                LogLine(
+                    f"{r['pipeline']}@{r['job_id']}",
+                    r["datum_id"],
+                    r["stream"],
+                    r["time"],
+                    r["line"],
+                ),
+            )
+        if len(rows) < LOG_PAGE:
+            return
+        after = rows[-1]["id"]
 
 
 def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[str]:

@@ -4,16 +4,19 @@ A job waits for its input commits, becomes UNRUNNABLE if one of them failed, and
 resets its output to the last successful job's output, deletes what removed and changed
 datums wrote, runs the datums that need it (new first, then changed), refuses two datums
 writing one path, and merges the rest in one transaction that also finishes the commit.
+
+Whatever goes wrong inside a job ends it FAILURE with the reason, its output commit finished
+with that error: no exception leaves a job RUNNING for the next command to trip over. Only a
+process that dies (SIGKILL, power) leaves one, and the next run redoes it from the start.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,7 @@ from pachlite.model import DatumState, JobState
 from pachlite.paths import split
 from pachlite.pfs import commits, provenance
 from pachlite.pfs.db import Row
+from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import EMPTY_TREE, FILE, Entry, TreeEditor
@@ -29,7 +33,8 @@ from pachlite.pps.datums import Datum, Item, generate
 from pachlite.pps.plan import JobPlan, Previous, plan_job
 from pachlite.pps.spec import parse_duration
 from pachlite.pps.validate import iter_inputs
-from pachlite.worker.datum import DatumContext, DatumResult, run_datum
+from pachlite.worker import datum_records
+from pachlite.worker.datum import DatumContext, DatumResult, failure_reason, run_datum
 from pachlite.worker.listing import input_commit
 
 Progress = Callable[[int, int], None]  # (datums done, datums total)
@@ -50,7 +55,10 @@ class JobRecord:
 
 
 def ensure_jobs(store: Store) -> None:
-    """A job row for every open AUTO commit on a pipeline's output branch."""
+    """A job row for every open AUTO commit on a pipeline's output branch (none are added on
+    a read-only store: listing its jobs shows the ones it has)."""
+    if store.read_only:
+        return
     store.db.execute(
         """INSERT OR IGNORE INTO jobs (pipeline_id, job_id, version, output_commit, state, created)
            SELECT p.id, c.commit_id, p.version, c.id, ?, ?
@@ -120,26 +128,39 @@ def run_job(
     store.db.execute("DELETE FROM datums WHERE job = ?", (job_row_id,))
     store.db.execute("DELETE FROM logs WHERE job = ?", (job_row_id,))
     # A rerun after a crash starts clean: no scratch from the killed run.
-    shutil.rmtree(store.root / "scratch" / job.row["job_id"], ignore_errors=True)
+    remove_tree(store.root / "scratch" / job.row["job_id"])
+    try:
+        base_job, base_tree = base_of(store, job, output)
+        commits.set_content(store, output["id"], base_tree)
+        datums = generate(job.spec.get("input"), listings(store, job.spec, inputs))
+        plan = _plan(store, job, datums, base_job)
+        store.db.execute(
+            "UPDATE jobs SET data_total = ?, data_skipped = ? WHERE id = ?",
+            (plan.total, len(plan.skipped), job_row_id),
+        )
+        deadline = _deadline(job.spec)
 
-    base_job, base_tree = base_of(store, job, output)
-    commits.set_content(store, output["id"], base_tree)
-    datums = generate(job.spec.get("input"), listings(store, job.spec, inputs))
-    plan = _plan(store, job, datums, base_job)
-    store.db.execute(
-        "UPDATE jobs SET data_total = ?, data_skipped = ? WHERE id = ?",
-        (plan.total, len(plan.skipped), job_row_id),
-    )
-    deadline = _deadline(job.spec)
+        def should_stop() -> bool:
+            if interrupted() or (deadline is not None and time.monotonic() > deadline):
+                return True
+            return current_state(store, job_row_id) == JobState.KILLED
 
-    def should_stop() -> bool:
-        if interrupted() or (deadline is not None and time.monotonic() > deadline):
-            return True
-        return current_state(store, job_row_id) == JobState.KILLED
+        results = _run_phases(store, job, plan, should_stop, progress)
+        failpoint("job.datums-done")  # every datum ran, no output recorded yet
+        return _finish(store, job, output, base_tree, plan, results, deadline, interrupted())
+    except Exception as exc:
+        return fail_job(store, job_row_id, output["id"], failure_reason(exc))
+    finally:
+        remove_tree(store.root / "scratch" / job.row["job_id"])
 
-    results = _run_phases(store, job, plan, should_stop, progress)
-    failpoint("job.datums-done")  # every datum ran, no output recorded yet
-    return _finish(store, job, output, base_tree, plan, results, deadline, interrupted())
+
+def fail_job(store: Store, job_row_id: int, output_row_id: int, reason: str) -> JobState:
+    """End a job FAILURE with its output commit finished with the reason (the last successful
+    content, as the job reset it). A store that cannot record even this raises."""
+    with store.db.atomic():
+        commits.close_commit(store, output_row_id, error=reason)
+        set_state(store, job_row_id, JobState.FAILURE, reason)
+    return JobState.FAILURE
 
 
 def base_of(store: Store, job: JobRecord, output: Row) -> tuple[Row | None, str]:
@@ -210,10 +231,13 @@ def _run_phases(
         if not phase or should_stop():
             continue
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(lambda d: run_datum(ctx, d, should_stop=should_stop), phase):
+            futures = [pool.submit(run_datum, ctx, d, should_stop=should_stop) for d in phase]
+            for future in futures:
+                result = _wait_awake(future)
                 results.append(result)
                 done += 1
-                _count(store, job.row["id"], result)
+                datum_records.count(store, job.row["id"], result)
+                datum_records.store_logs(store, job.row["id"], result)
                 if progress:
                     progress(done, plan.total)
         if any(r.state == DatumState.FAILED for r in results):
@@ -221,7 +245,18 @@ def _run_phases(
     return results
 
 
-def files_under(store: Store, item: Item) -> Iterator[tuple[str, str]]:
+def _wait_awake(future: Future[DatumResult]) -> DatumResult:
+    """The datum's result, waited for in short steps: Python runs signal handlers (Ctrl-C,
+    SIGTERM under `pachlite up`) only when the main thread runs, and a signal the kernel
+    hands to another thread would otherwise wait for the datum to end."""
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except TimeoutError:
+            continue
+
+
+def files_under(store: Store, item: Item) -> Iterator[tuple[str, str, int]]:
     commit = store.db.one(
         "SELECT c.tree FROM commits c JOIN repos r ON r.id = c.repo_id "
         "WHERE r.name = ? AND c.commit_id = ?",
@@ -237,18 +272,9 @@ def files_under(store: Store, item: Item) -> Iterator[tuple[str, str]]:
         )
         assert root is not None
         for file_path, entry in store.trees.files(root, path):
-            yield file_path, entry.hash
+            yield file_path, entry.hash, entry.size
     else:
-        yield path, item.hash
-
-
-def _count(store: Store, job_row_id: int, result: DatumResult) -> None:
-    column = {
-        DatumState.SUCCESS: "data_processed",
-        DatumState.FAILED: "data_failed",
-        DatumState.RECOVERED: "data_recovered",
-    }[result.state]
-    store.db.execute(f"UPDATE jobs SET {column} = {column} + 1 WHERE id = ?", (job_row_id,))
+        yield path, item.hash, item.size
 
 
 def _collisions(plan: JobPlan, results: list[DatumResult]) -> str | None:
@@ -307,7 +333,7 @@ def _finish(
         if reason:
             state = JobState.FAILURE
     with store.db.atomic():
-        _record_datums(store, job_id, plan, results)
+        datum_records.record_datums(store, job_id, plan, results)
         if state == JobState.SUCCESS:
             editor = TreeEditor(store.trees, base_tree)
             for path in plan.outputs_to_delete:
@@ -327,59 +353,6 @@ def _finish(
         else:
             store.db.execute("UPDATE jobs SET finished = ? WHERE id = ?", (time.time(), job_id))
     return current_state(store, job_id)
-
-
-def _record_datums(store: Store, job_id: int, plan: JobPlan, results: list[DatumResult]) -> None:
-    salt = store.db.scalar(
-        "SELECT p.salt FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id WHERE j.id = ?",
-        (job_id,),
-    )
-    rows: list[tuple[Any, ...]] = []
-    for datum, previous in plan.skipped:
-        rows.append(
-            (
-                job_id,
-                datum.id,
-                previous.hash,
-                str(DatumState.SKIPPED),
-                None,
-                _items(datum),
-                json.dumps(list(previous.outputs)),
-                0,
-                None,
-                None,
-            )
-        )
-    log_rows: list[tuple[Any, ...]] = []
-    for r in results:
-        outputs = [p.path for p in r.outputs] if r.state == DatumState.SUCCESS else []
-        rows.append(
-            (
-                job_id,
-                r.datum.id,
-                r.datum.hash(salt),
-                str(r.state),
-                r.reason,
-                _items(r.datum),
-                json.dumps(outputs),
-                r.attempts,
-                r.started,
-                r.finished,
-            )
-        )
-        log_rows.extend((job_id, r.datum.id, stream, t, line) for stream, t, line in r.logs)
-    store.db.executemany(
-        "INSERT OR REPLACE INTO datums (job, datum_id, hash, state, reason, items, outputs, "
-        "attempts, started, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    store.db.executemany(
-        "INSERT INTO logs (job, datum_id, stream, time, line) VALUES (?, ?, ?, ?, ?)", log_rows
-    )
-
-
-def _items(datum: Datum) -> str:
-    return json.dumps([item.to_json() for item in datum.items])
 
 
 def _deadline(spec: dict[str, Any]) -> float | None:

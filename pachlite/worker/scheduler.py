@@ -18,6 +18,7 @@ from pachlite.model import JobState
 from pachlite.pfs.store import Store
 from pachlite.pps.validate import iter_inputs, pipeline_kind
 from pachlite.worker import jobs
+from pachlite.worker.locks import SCHEDULER_LOCK
 
 ProgressFactory = Callable[[str, str, int], "Callable[[int, int], None] | None"]
 
@@ -31,7 +32,7 @@ class RanJob:
 
 @contextmanager
 def scheduler_lock(store: Store, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    path = store.root / "scheduler.lock"
+    path = store.root / SCHEDULER_LOCK
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -99,6 +100,7 @@ def run_pending(
 ) -> list[RanJob]:
     """Run every job that is ready, including those its own jobs make ready downstream."""
     ran: list[RanJob] = []
+    store.require_writable()
     with scheduler_lock(store, on_wait):
         while not interrupted() and (job_row_id := next_runnable(store)) is not None:
             record = jobs.load(store, job_row_id)

@@ -1,7 +1,9 @@
 """Services (reference §6.2): one long-running process on the single datum of the newest job.
 
-When a newer job's inputs are ready, the running process is stopped, its job finished with
-whatever it wrote to /pfs/out, and a new process started on the new data. The process
+When a newer job's inputs are ready, the running process is stopped (with every process it
+started), its job finished with whatever it wrote to /pfs/out, and a new process started on
+the new data. A datum that cannot be laid out, or a process that cannot start, fails its job
+with the reason; the supervisor carries on. The process
 listens on internal_port; a forwarder serves it on 127.0.0.1:<external_port>. State for
 `pachlite list service` is kept in `<root>/services/<name>.json`.
 """
@@ -9,7 +11,6 @@ listens on internal_port; a forwarder serves it on 127.0.0.1:<external_port>. St
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import threading
 import time
@@ -20,13 +21,15 @@ from typing import Any
 
 from pachlite.errors import PachliteError
 from pachlite.model import JobState
-from pachlite.pfs import commits, ingest, provenance
+from pachlite.pfs import commits, provenance
+from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import FILE, Entry, TreeEditor
 from pachlite.pps.datums import generate
-from pachlite.worker import jobs
-from pachlite.worker.datum import DatumContext, Prepared, prepare
+from pachlite.worker import jobs, outputs, process_tree
+from pachlite.worker.datum import DatumContext, Prepared, failure_reason, prepare
+from pachlite.worker.materialize import empty_inputs
 from pachlite.worker.proxy import Forwarder
 from pachlite.worker.spouts import Console, attach, kill_group, log_path
 
@@ -38,7 +41,8 @@ def state_dir(store: Store) -> Path:
 
 
 def read_states(store: Store) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted(state_dir(store).glob("*.json"))]
+    folder = store.root / "services"  # read without creating it: the store may be read-only
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Service:
     job_row: int | None = None
     proc: subprocess.Popen[bytes] | None = None
     prepared: Prepared | None = None
+    group: process_tree.Group | None = None
     forwarder: Forwarder | None = None
     readers: list[threading.Thread] = field(default_factory=list)
 
@@ -62,7 +67,20 @@ class Service:
         return int(service.get("externalPort") or internal), internal
 
     def poll(self) -> None:
-        """Follow the newest ready job: (re)start on new data, restart a crashed process."""
+        """Follow the newest ready job: (re)start on new data, restart a crashed process. A
+        failure of the job it serves ends that job FAILURE; the supervisor goes on."""
+        try:
+            self._poll()
+        except Exception as exc:
+            job, self.job_row = self.job_row, None
+            self._stop_process()
+            self._drop_scratch()
+            reason = failure_reason(exc)
+            self.console(self.name, f"service failed: {reason}")
+            if job is not None:
+                self._close_job(job, JobState.FAILURE, reason)
+
+    def _poll(self) -> None:
         newest = self._newest_ready_job()
         if newest is not None and newest != self.job_row:
             self._finish_current(JobState.SUCCESS, None)
@@ -155,24 +173,30 @@ class Service:
             extra_env={"PACHLITE_ROOT": str(self.store.root)},
         )
         scratch = self.store.root / "scratch" / record.row["job_id"] / "service"
-        self.prepared = prepare(ctx, datum, scratch)
+        try:
+            self.prepared = prepare(ctx, datum, scratch)
+        except Exception as exc:
+            return f"cannot prepare the service's datum: {failure_reason(exc)}"
         external, internal = self.ports
         if self.forwarder is None and external and internal and external != internal:
             self.forwarder = Forwarder(external, internal)
         log_file = log_path(self.store, self.name)
+        process_tree.become_subreaper()
+        group = process_tree.Group.new()
         try:
             self.proc = subprocess.Popen(
                 self.prepared.argv,
                 cwd=self.prepared.cwd,
-                env=self.prepared.env,
+                env=group.env(self.prepared.env),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
             )
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             self._drop_scratch()
-            return f"cannot start the service: {exc.strerror}"
+            return f"cannot start the service: {getattr(exc, 'strerror', None) or exc}"
+        self.group = group.started(self.proc.pid)
         self.readers = attach(self.proc, self.prepared.stdin, self.name, log_file, self.console)
         self._write_state("running", output)
         self.console(
@@ -206,9 +230,12 @@ class Service:
     def _stop_process(self) -> None:
         if self.proc is not None:
             kill_group(self.proc)
+            if self.group is not None:
+                process_tree.kill_group(self.group)  # daemons it started, too
             for reader in self.readers:
                 reader.join(timeout=2)
             self.proc = None
+            self.group = None
 
     def _finish_current(self, state: JobState, reason: str | None) -> None:
         """Stop the process; its job ends with what it wrote to /pfs/out."""
@@ -216,19 +243,22 @@ class Service:
         if self.job_row is None:  # nothing running, or a resumed service: no job to end
             self._drop_scratch()
             return
-        outputs = []
+        puts = []
         if self.prepared is not None and state == JobState.SUCCESS:
+            pfs = self.prepared.pfs
             try:
-                planned = ingest.plan_directory(self.prepared.pfs / "out", "/")
-                outputs = ingest.store_files(self.store.objects, planned, workers=1)
+                empty = empty_inputs(self.spec)
+                puts = outputs.collect(
+                    self.store.objects, pfs / "out", pfs, self.prepared.layout, empty
+                )
             except PachliteError as exc:
                 state, reason = JobState.FAILURE, f"bad output: {exc}"
         record = jobs.load(self.store, self.job_row)
         with self.store.db.atomic():
-            if outputs:
+            if puts:
                 output = commit_by_row_id(self.store, record.row["output_commit"])
                 editor = TreeEditor(self.store.trees, output["tree"])
-                for put in outputs:
+                for put in puts:
                     editor.put(put.path, Entry(FILE, put.hash, put.size))
                 tree, _ = editor.flush(self.store.save_tree)
                 commits.set_content(self.store, output["id"], tree)
@@ -238,7 +268,7 @@ class Service:
 
     def _drop_scratch(self) -> None:
         if self.prepared is not None:
-            shutil.rmtree(self.prepared.pfs.parent, ignore_errors=True)
+            remove_tree(self.prepared.pfs.parent)
         self.prepared = None
 
     def _close_job(self, job_row: int, state: JobState, reason: str | None) -> None:

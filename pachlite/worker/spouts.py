@@ -13,12 +13,14 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from pachlite.pfs.store import Store
+from pachlite.worker import process_tree
+from pachlite.worker.datum_log import LINE_BYTES
 
 Console = Callable[[str, str], None]  # (source, line)
 BACKOFF_START_S = 1.0
@@ -48,9 +50,20 @@ def log_path(store: Store, name: str) -> Path:
     return folder / f"{name}.log"
 
 
+def read_log(store: Store, name: str) -> Iterator[str]:
+    """A spout's or service's log, a line at a time (nothing is created: reads work on a
+    read-only store)."""
+    path = store.root / "logs" / f"{name}.log"
+    if not path.exists():
+        return
+    with open(path, errors="replace") as log:
+        for line in log:
+            yield line.rstrip("\n")
+
+
 def pump(stream: IO[bytes], tag: str, log_file: Path, console: Console) -> None:
     with open(log_file, "a", buffering=1) as log:
-        for raw in iter(stream.readline, b""):
+        for raw in iter(lambda: stream.readline(LINE_BYTES), b""):
             line = raw.decode(errors="replace").rstrip("\n")
             log.write(f"{time.time():.3f} {tag} {line}\n")
             console(tag, line)
@@ -97,6 +110,7 @@ class Spout:
     proc: subprocess.Popen[bytes] | None = None
     finished: bool = False
     restarts: int = 0
+    group: process_tree.Group | None = None
     next_start: float = 0.0
     backoff: float = BACKOFF_START_S
     readers: list[threading.Thread] = field(default_factory=list)
@@ -112,6 +126,9 @@ class Spout:
         code = self.proc.poll()
         if code is None:
             return
+        if self.group is not None:
+            process_tree.kill_group(self.group)  # whatever the exited spout left running
+            self.group = None
         for reader in self.readers:
             reader.join(timeout=2)
         self.proc = None
@@ -130,23 +147,31 @@ class Spout:
             line + "\n" for line in (self.spec.get("transform") or {}).get("stdin") or []
         )
         log_file = log_path(self.store, self.name)
+        process_tree.become_subreaper()
+        group = process_tree.Group.new()
         try:
             self.proc = subprocess.Popen(
                 cmd,
                 cwd=self.workdir,
-                env=process_env(self.store, self.name, self.spec),
+                env=group.env(process_env(self.store, self.name, self.spec)),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
             )
-        except OSError as exc:
-            self.console(self.name, f"cannot start {cmd[:1]}: {exc.strerror}")
+        except (OSError, ValueError) as exc:
+            self.console(
+                self.name, f"cannot start {cmd[:1]}: {getattr(exc, 'strerror', None) or exc}"
+            )
             self.finished = True
             return
+        self.group = group.started(self.proc.pid)
         self.readers = attach(self.proc, stdin, self.name, log_file, self.console)
 
     def stop(self) -> None:
         if self.proc is not None:
             kill_group(self.proc)
             self.proc = None
+        if self.group is not None:
+            process_tree.kill_group(self.group)  # daemons it started, too
+            self.group = None

@@ -24,6 +24,7 @@ from pachlite.pfs.store import Store
 from pachlite.pps.cron import parse_schedule
 from pachlite.pps.validate import iter_inputs, pipeline_kind
 from pachlite.worker import job_info, pipelines, scheduler
+from pachlite.worker.locks import UP_LOCK
 from pachlite.worker.services import Service
 from pachlite.worker.spouts import Console, Spout
 
@@ -32,7 +33,7 @@ POLL_S = 0.2
 
 @contextmanager
 def up_lock(store: Store) -> Iterator[None]:
-    path = store.root / "up.lock"
+    path = store.root / UP_LOCK
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -191,6 +192,7 @@ def run(
     progress: scheduler.ProgressFactory | None = None,
     on_job: Callable[[scheduler.RanJob], None] | None = None,
 ) -> None:
+    store.require_writable()
     with up_lock(store):
         if spec_dir:
             apply_specs(store, spec_dir, console)

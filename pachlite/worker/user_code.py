@@ -1,9 +1,11 @@
 """Running user code the way a Pachyderm worker does (reference §3.1, §3.2).
 
 The command is an argv list, never a shell string (unless the argv is a shell). It runs in its
-own process group; when it exits or times out, whatever it left running in that group is
-killed. Every absolute `/pfs` path in cmd, stdin and env is rewritten to the datum's scratch
-`pfs/` directory: that is the one difference between pachlite and a real worker.
+own session; when it exits or times out, every process it started is killed, daemons that
+left the session included (`process_tree`). Output is read at most `LINE_BYTES` at a time, so
+a line without end never fills memory. Every absolute `/pfs` path in cmd, stdin and env is
+rewritten to the datum's scratch `pfs/` directory: that is the one difference between pachlite
+and a real worker.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from pachlite.worker import process_tree
+from pachlite.worker.datum_log import LINE_BYTES
 
 # "/pfs" where a path starts: at the start, or after a space, quote, '=', ':', ',' or bracket.
 _PFS = re.compile(r"(?:^|(?<=[\s'\"=:,(\[]))/pfs(?=/|$|[\s'\",)\]])")
@@ -60,6 +65,8 @@ def run(
 ) -> Outcome:
     """Run argv to completion; stdout and stderr go to `log` line by line."""
     started = time.monotonic()
+    process_tree.become_subreaper()
+    group = process_tree.Group.new()
     try:
         proc = subprocess.Popen(
             list(argv),
@@ -67,12 +74,13 @@ def run(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=cwd,
-            env=dict(env),
-            start_new_session=True,  # its own process group, so we can kill what it starts
+            env=group.env(dict(env)),
+            start_new_session=True,  # its own session, so we can kill what it starts
         )
     except OSError as exc:
         log("stderr", f"pachlite: cannot start {argv[0]!r}: {exc.strerror}")
         return Outcome(127, False, False, time.monotonic() - started)
+    group = group.started(proc.pid)
     readers = [
         threading.Thread(target=_pump, args=(proc.stdout, "stdout", log), daemon=True),
         threading.Thread(target=_pump, args=(proc.stderr, "stderr", log), daemon=True),
@@ -95,7 +103,7 @@ def run(
             _kill_group(proc.pid)
             proc.wait()
             break
-    _kill_group(proc.pid)  # children the command left behind
+    process_tree.kill_group(group)  # everything the command left behind, daemons included
     for reader in readers:
         reader.join(timeout=5)
     code = None if timed_out or stopped else proc.returncode
@@ -109,7 +117,7 @@ def _kill_group(pid: int) -> None:
 
 def _pump(stream: object, name: str, log: LogSink) -> None:
     assert hasattr(stream, "readline")
-    for raw in iter(stream.readline, b""):
+    for raw in iter(lambda: stream.readline(LINE_BYTES), b""):
         log(name, raw.decode(errors="replace").rstrip("\n"))
     stream.close()  # type: ignore[attr-defined]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
+from pachlite.cli.errors import EXIT_CODE_HELP, EXIT_CODES, INTERNAL_ERROR, INTERRUPTED
 from pachlite.cli.main import cli
 from tests.conftest import REPO_ROOT
 
@@ -41,6 +42,7 @@ def test_quick_tour_runs_as_written() -> None:
     result = run_block("<!-- quick-tour")
     assert "meow\n" in result.stdout
     assert "thumbnails@" in result.stdout and "checked" in result.stdout and ": ok" in result.stdout
+    assert "backed up 2 repos" in result.stdout
 
 
 @pytest.mark.slow
@@ -86,6 +88,14 @@ def test_every_command_has_help(name: str, command: click.Command) -> None:
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.help, f"`pachlite {name}` option {param.opts} has no help"
+
+
+def test_every_exit_code_is_in_the_help_and_the_readme() -> None:
+    codes = [code for _, code in EXIT_CODES] + [INTERNAL_ERROR, INTERRUPTED]
+    readme_codes = README[README.index("**Exit codes**") :].split("\n- ")[0]
+    for code in codes:
+        assert re.search(rf"\b{code} [a-z]", EXIT_CODE_HELP), code
+        assert re.search(rf"\b{code} [a-z]", readme_codes), code
 
 
 def test_every_issue_3_verb_exists() -> None:

@@ -1,9 +1,17 @@
 """Reading specs as pachctl does, and the server-side rules (reference §1, §10 items 1-3)."""
 
+import re
+
 import pytest
 
 from pachlite.errors import InvalidArgument
-from pachlite.pps.spec import load_documents, normalize, parse_duration, validate_schema
+from pachlite.pps.spec import (
+    MAX_DEPTH,
+    load_documents,
+    normalize,
+    parse_duration,
+    validate_schema,
+)
 from pachlite.pps.validate import effective_spec, local_notes, validate
 
 BASE = """
@@ -206,3 +214,73 @@ def test_the_bundled_schema_is_pachyderms() -> None:
     assert hashlib.sha256(data).hexdigest() == (
         "418de6e7973f40f8dd2a89c72a011c5f18675de077ac4390650851ad0daa02e7"
     )
+
+
+@pytest.mark.parametrize(
+    ("transform", "says"),
+    [
+        ({"cmd": ["sh", "-c", "echo a\0b"]}, "`transform.cmd[2]` contains a NUL byte"),
+        ({"cmd": ["true"], "env": {"X": "a\0b"}}, "`transform.env.X` contains a NUL byte"),
+        ({"cmd": ["true"], "stdin": ["x\0"]}, "`transform.stdin[0]` contains a NUL byte"),
+        ({"cmd": ["true"], "env": {"A=B": "1"}}, "cannot be an environment variable"),
+        ({"cmd": ["true"], "env": {"": "1"}}, "cannot be an environment variable"),
+        ({"cmd": ["true"], "working_dir": "/" + "w" * 256}, "longer than 255 bytes"),
+    ],
+)
+def test_what_no_process_could_start_with_is_refused_at_create(transform: dict, says: str) -> None:
+    spec = {
+        "pipeline": {"name": "p"},
+        "transform": transform,
+        "input": {"pfs": {"repo": "images", "glob": "/*"}},
+    }
+    with pytest.raises(InvalidArgument, match=re.escape(says)):
+        check(normalize(spec))
+
+
+@pytest.mark.parametrize("name", ["n" * 256, "a/b", "..", "."])
+def test_input_names_must_be_directory_names(name: str) -> None:
+    spec = {
+        "pipeline": {"name": "p"},
+        "transform": {"cmd": ["true"]},
+        "input": {"pfs": {"repo": "images", "glob": "/*", "name": name}},
+    }
+    with pytest.raises(InvalidArgument, match="cannot be a directory name under /pfs"):
+        check(normalize(spec))
+
+
+def test_a_255_byte_input_name_is_fine() -> None:
+    spec = {
+        "pipeline": {"name": "p"},
+        "transform": {"cmd": ["true"]},
+        "input": {"pfs": {"repo": "images", "glob": "/*", "name": "n" * 255}},
+    }
+    assert check(normalize(spec))["input"]["pfs"]["name"] == "n" * 255
+
+
+def nested_input(levels: int) -> dict:
+    node: dict = {"pfs": {"repo": "images", "glob": "/*"}}
+    for _ in range(levels):
+        node = {"cross": [node]}
+    return node
+
+
+def test_specs_nested_past_the_limit_are_refused_in_yaml_json_and_python() -> None:
+    deep_json = (
+        '{"pipeline": {"name": "x"}, "input": ' + '{"cross": [' * 5000 + "{}" + "]}" * 5000 + "}"
+    )
+    with pytest.raises(
+        InvalidArgument, match=f"nested more than {MAX_DEPTH} levels deep at line 1"
+    ):
+        load_documents(deep_json, "deep.json")
+    deep_yaml = "pipeline: {name: x}\ninput: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(InvalidArgument, match=r"deep\.yaml: the spec is nested more than"):
+        load_documents(deep_yaml, "deep.yaml")
+    spec = {"pipeline": {"name": "x"}, "transform": {"cmd": ["true"]}, "input": nested_input(5000)}
+    with pytest.raises(InvalidArgument, match="nested more than"):
+        normalize(spec)
+
+
+def test_a_deep_but_allowed_input_tree_goes_through_every_check() -> None:
+    spec = {"pipeline": {"name": "x"}, "transform": {"cmd": ["true"]}, "input": nested_input(48)}
+    validate_schema(normalize(spec))
+    check(normalize(spec))

@@ -165,6 +165,10 @@ def job_trial(workdir: Path, seed: int, failpoint: str | None = None) -> Trial:
             return Trial(scenario, False, problem, delay)
         if {c.id: outputs(client, f"in@{c.id}") for c in client.list_commit("in")} != before:
             return Trial(scenario, False, "an input commit changed", delay)
+        if "slowcopy" not in {p.name for p in client.list_pipeline()}:
+            # Killed before it got as far as creating the pipeline (a loaded machine starts
+            # Python slowly): run the command again, as its user would.
+            client.create_pipeline(str(spec), workdir=str(workdir))
         client.run_pending()
         job = client.list_job(pipeline="slowcopy")[0]
         if job.state != JobState.SUCCESS:

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pytest
 
 from pachlite import Client
 from tests.conftest import REPO_ROOT
+from tests.reliability.mounts import obeying_modes
 
 GOOD_CMD = '[cp, "$data", /pfs/out/]'
 
@@ -43,8 +45,32 @@ class Case:
     args: tuple[str, ...]
     code: int
     says: str
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # written in the working directory
     stdin: bytes | None = None
+    links: dict[str, str] = field(default_factory=dict)  # symlink -> target, made after files
+    unreadable: tuple[str, ...] = ()  # chmod 000; the command then runs obeying file modes
+    setup: tuple[tuple[str, ...], ...] = ()  # pachlite commands run first (not changing it)
+
+
+def deep_json(levels: int) -> str:
+    return (
+        '{"pipeline": {"name": "q"}, "input": '
+        + '{"cross": [' * levels
+        + "{}"
+        + "]}" * levels
+        + "}"
+    )
+
+
+def json_spec(
+    transform: str, inputs: str = '{"pfs": {"repo": "data", "glob": "/*"}}'
+) -> dict[str, str]:
+    return {
+        "spec.json": f'{{"pipeline": {{"name": "q"}}, "input": {inputs}, "transform": {transform}}}'
+    }
+
+
+TREE = {"tree/a.txt": "a", "tree/sub/b.txt": "b", "elsewhere/c.txt": "c"}
 
 
 CREATE = ("create", "pipeline", "-f", "spec.yaml")
@@ -77,6 +103,13 @@ CATALOGUE = [
     Case("bad-reprocess-spec", CREATE, 2, "reprocess_spec", spec(pipeline(extra="reprocess_spec: sometimes\n"))),
     Case("existing-pipeline", CREATE, 4, "pipeline 'p' already exists", spec(pipeline("p"))),
     Case("yaml-alias", CREATE, 2, "YAML alias at line 3 is not supported", spec("base: &b {repo: data, glob: /*}\npipeline: {name: q}\ninput: {pfs: *b}\ntransform: {cmd: [cp]}\n")),
+    Case("nul-in-cmd", ("create", "pipeline", "-f", "spec.json"), 2, "`transform.cmd[2]` contains a NUL byte", json_spec('{"cmd": ["sh", "-c", "echo a\\u0000b"]}')),
+    Case("nul-in-env", ("create", "pipeline", "-f", "spec.json"), 2, "`transform.env.X` contains a NUL byte", json_spec('{"cmd": ["true"], "env": {"X": "a\\u0000b"}}')),
+    Case("env-name-with-equals", CREATE, 2, "cannot be an environment variable", spec(pipeline(extra="").replace("transform: {", "transform: {env: {A=B: '1'}, "))),
+    Case("input-name-too-long", CREATE, 2, "input name of 300 bytes cannot be a directory name", spec(pipeline(inputs=f"pfs: {{repo: data, glob: /*, name: {'n' * 300}}}"))),
+    Case("input-name-with-slash", CREATE, 2, "input name 'a/b' cannot be a directory name", spec(pipeline(inputs="pfs: {repo: data, glob: /*, name: a/b}"))),
+    Case("spec-nested-too-deep-json", ("create", "pipeline", "-f", "deep.json"), 2, "nested more than 100 levels deep at line 1", {"deep.json": deep_json(5000)}),
+    Case("spec-nested-too-deep-yaml", CREATE, 2, "nested more than 100 levels deep", spec("pipeline: {name: q}\ninput: " + "[" * 5000 + "]" * 5000 + "\n")),
     # Repos, branches, commits, files
     Case("repo-name", ("create", "repo", "a/b"), 2, "invalid repo name 'a/b'"),
     Case("repo-exists", ("create", "repo", "data"), 4, "repo 'data' already exists"),
@@ -88,6 +121,16 @@ CATALOGUE = [
     Case("dotdot-path", ("put", "file", "data@master:/a/../b", "-f", "-"), 2, "'..' elements are not allowed", stdin=b"x"),
     Case("glob-char-in-name", ("put", "file", "data@master:/bad*name", "-f", "-"), 2, "'*' not allowed in file names", stdin=b"x"),
     Case("control-char-in-name", ("put", "file", "data@master:/a\tb", "-f", "-"), 2, "invalid path", stdin=b"x"),
+    Case("name-over-255-bytes", ("put", "file", f"data@master:/dir/{'x' * 300}", "-f", "-"), 2, "is 300 bytes long", stdin=b"x"),
+    Case("put-r-symlink-to-directory", ("put", "file", "-r", "data@master:/t", "-f", "tree"), 2, "tree/link is a symlink to a directory", TREE, links={"tree/link": "../elsewhere"}),
+    Case("put-r-dangling-symlink", ("put", "file", "-r", "data@master:/t", "-f", "tree"), 7, "tree/gone: No such file or directory", TREE, links={"tree/gone": "nowhere"}),
+    Case("put-r-unreadable-directory", ("put", "file", "-r", "data@master:/t", "-f", "tree"), 7, "cannot read directory", TREE, unreadable=("tree/sub",)),
+    Case("put-r-unreadable-file", ("put", "file", "-r", "data@master:/t", "-f", "tree"), 7, "tree/sub/b.txt: Permission denied; nothing was stored", TREE, unreadable=("tree/sub/b.txt",)),
+    Case("put-unreadable-file", ("put", "file", "data@master:/a", "-f", "tree/a.txt"), 7, "Permission denied", TREE, unreadable=("tree/a.txt",)),
+    Case("root-not-a-directory", ("--root", "/dev/null/store", "list", "repo"), 10, "cannot create the store at /dev/null/store: Not a directory"),
+    Case("backup-over-a-file", ("backup", "spec.yaml"), 4, "already exists", spec("x")),
+    Case("restore-not-a-backup", ("restore", "spec.yaml"), 2, "is not a pachlite metadata backup", spec("pipeline: {name: x}\n")),
+    Case("restore-over-healthy-store", ("restore", "good.sqlite"), 5, "is healthy", setup=(("backup", "good.sqlite"),)),
     Case("missing-local-file", ("put", "file", "data@master:/x", "-f", "/nonexistent/file"), 2, "does not exist"),
     Case("unreachable-url", ("put", "file", "data@master:/x", "-f", "http://127.0.0.1:9/x"), 7, "cannot fetch http://127.0.0.1:9/x"),
     Case("missing-file", ("get", "file", "data@master:/missing"), 3, "not found"),
@@ -104,7 +147,7 @@ CATALOGUE = [
 def snapshot(root: Path) -> str:
     """Every metadata row and every stored object, as one digest."""
     digest = hashlib.sha256()
-    with sqlite3.connect(f"file:{root / 'meta.sqlite'}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{root / 'meta.sqlite'}?mode=ro", uri=True)) as db:
         for line in db.iterdump():
             digest.update(line.encode())
     for path in sorted((root / "objects").rglob("*")):
@@ -138,16 +181,27 @@ def test_bad_input_is_one_line_nonzero_no_traceback_store_unchanged(
     case: Case, prepared: Path, tmp_path: Path
 ) -> None:
     for name, text in case.files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
+    for name, target in case.links.items():
+        (tmp_path / name).symlink_to(target)
+    env = {**os.environ, "PACHLITE_ROOT": str(prepared), "PYTHONPATH": str(REPO_ROOT)}
+    for args in case.setup:
+        subprocess.run([sys.executable, "-m", "pachlite", *args], cwd=tmp_path, env=env, check=True)
+    prefix = obeying_modes() if case.unreadable else ()
+    for name in case.unreadable:
+        (tmp_path / name).chmod(0)
     before = snapshot(prepared)
     result = subprocess.run(
-        [sys.executable, "-m", "pachlite", *case.args],
+        [*prefix, sys.executable, "-m", "pachlite", *case.args],
         input=case.stdin,
         capture_output=True,
         cwd=tmp_path,
-        env={**os.environ, "PACHLITE_ROOT": str(prepared), "PYTHONPATH": str(REPO_ROOT)},
+        env=env,
         timeout=60,
     )
+    for name in case.unreadable:
+        (tmp_path / name).chmod(0o755)
     err = result.stderr.decode()
     assert result.returncode == case.code, err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err

@@ -1,10 +1,12 @@
 """The SQLite wrapper on a real database file."""
 
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from pachlite.errors import StoreCorrupt, StoreNotWritable
 from pachlite.pfs.db import Database
 from pachlite.pfs.migrations import MIGRATIONS
 
@@ -60,3 +62,40 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("INSERT INTO branches (repo_id, name) VALUES (42, 'master')")
     db.close()
+
+
+def test_opening_an_up_to_date_database_writes_nothing(tmp_path: Path) -> None:
+    Database(tmp_path / "m.sqlite").close()
+    path = tmp_path / "m.sqlite"
+    path.chmod(0o444)  # a read-only file (root ignores the mode: read_only says it instead)
+    db = Database(path, read_only=True)
+    assert db.pending_migrations() == []
+    assert db.scalar("SELECT count(*) FROM trees") == 1  # the empty tree, from its migration
+    with pytest.raises(StoreNotWritable, match="read-only"):
+        db.execute("INSERT INTO repos (name, created) VALUES ('x', 0)")
+    db.close()
+
+
+def test_a_database_that_needs_a_migration_is_refused_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied REAL)")
+    old.commit()
+    old.close()
+    with pytest.raises(StoreNotWritable, match="needs 3 schema migration"):
+        Database(path, read_only=True)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_database_is_store_corrupt(tmp_path: Path, damage: str) -> None:
+    path = tmp_path / "d.sqlite"
+    db = Database(path)
+    db.executemany(
+        "INSERT INTO repos (name, created) VALUES (?, 0)", [(f"r{i}",) for i in range(2000)]
+    )
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = path.read_bytes()
+    path.write_bytes(os.urandom(len(data)) if damage == "garbage" else data[: len(data) // 2])
+    with pytest.raises(StoreCorrupt, match="is damaged"):
+        Database(path).all("SELECT * FROM repos")

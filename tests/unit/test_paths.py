@@ -53,3 +53,11 @@ def test_invalid_names(name: str) -> None:
 def test_branch_name_cannot_look_like_a_commit_id() -> None:
     with pytest.raises(InvalidArgument, match="commit ID"):
         validate_name("branch", "0123456789abcdef0123456789abcdef")
+
+
+def test_names_longer_than_255_bytes_are_refused() -> None:
+    assert validate_path("/" + "a" * 255) == "/" + "a" * 255
+    with pytest.raises(InvalidPath, match="256 bytes long"):
+        validate_path("/dir/" + "a" * 256 + "/f")
+    with pytest.raises(InvalidPath, match="at most 255 bytes"):
+        validate_path("/" + "b" * 300)

@@ -103,3 +103,22 @@ def test_emptying_everything_gives_the_empty_tree() -> None:
     editor = TreeEditor(trees.reader, trees.edit(EMPTY_TREE, a__b=1))
     editor.delete("/")
     assert editor.flush(trees.save) == (EMPTY_TREE, 0)
+
+
+def test_trees_thousands_of_levels_deep_are_written_walked_and_diffed() -> None:
+    trees = MemoryTrees()
+    deep = "/".join(["d"] * 3000)
+    editor = TreeEditor(trees.reader, EMPTY_TREE)
+    editor.put(f"/{deep}/f", Entry(FILE, "h1", 1))
+    first, size = editor.flush(trees.save)
+    assert size == 1
+    walked = trees.paths(first)
+    assert len(walked) == 3001 and walked[-1] == f"/{deep}/f"
+    editor = TreeEditor(trees.reader, first)
+    editor.put(f"/{deep}/g", Entry(FILE, "h2", 2))
+    second, _ = editor.flush(trees.save)
+    changed = [(path, new.hash if new else None) for path, _, new in trees.reader.diff(
+        Entry(DIR, first, -1), Entry(DIR, second, -1), "/"
+    )]  # fmt: skip
+    assert changed == [(f"/{deep}/g", "h2")]
+    assert trees.reader.lookup(second, f"/{deep}/f") == Entry(FILE, "h1", 1)

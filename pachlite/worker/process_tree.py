@@ -1,0 +1,163 @@
+"""No process that user code starts outlives its datum, its service or its spout.
+
+The process running user code becomes a child subreaper (`prctl(PR_SET_CHILD_SUBREAPER)`,
+Linux): a daemon that double-forks and calls `setsid` is re-parented to it rather than to
+init, so it stays findable among its children. Each piece of user code runs in its own
+session with a tag in its environment (`PACHLITE_PROCESS_TAG`) that its descendants inherit.
+When the datum ends, `kill_group` SIGKILLs every descendant that shares its session or carries
+its tag, whole subtrees at a time, until none is left, and reaps the orphans it adopted.
+
+The one process this cannot find is one that both leaves the session and starts over with an
+empty environment (`setsid env -i ...`); a cgroup would, and needs privileges pachlite does not
+ask for. Elsewhere than Linux, only the session is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+TAG_ENV = "PACHLITE_PROCESS_TAG"
+PR_SET_CHILD_SUBREAPER = 36
+ROUNDS = 200  # sweeps before giving up on a process tree that keeps forking
+_lock = threading.Lock()
+_subreaper: bool | None = None
+
+
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants from now on (idempotent); False where unsupported."""
+    global _subreaper
+    with _lock:
+        if _subreaper is None:
+            try:
+                libc = ctypes.CDLL(None, use_errno=True)
+                _subreaper = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+            except (OSError, AttributeError):
+                _subreaper = False
+        return _subreaper
+
+
+@dataclass(frozen=True)
+class Group:
+    """What one piece of user code starts: its leader's session and its environment tag."""
+
+    tag: str
+    session: int = 0  # the leader's pid (it runs with start_new_session), once started
+
+    @staticmethod
+    def new() -> Group:
+        return Group(uuid.uuid4().hex)
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        return {**env, TAG_ENV: self.tag}
+
+    def started(self, pid: int) -> Group:
+        return Group(self.tag, pid)
+
+
+def kill_group(group: Group) -> int:
+    """SIGKILL every live process of the group; returns how many were killed.
+
+    The leader (a Popen child) is killed but not reaped: its Popen does that.
+    """
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if group.session:
+            os.killpg(group.session, signal.SIGKILL)
+    killed: set[int] = set()
+    for _ in range(ROUNDS):
+        alive = []
+        for pid in _children(os.getpid()):
+            if pid == group.session:
+                continue  # the leader: its Popen waits for it
+            if _state(pid) == "Z":
+                # An adopted orphan that died: ours to reap once we know it was the group's
+                # (a zombie's environment is gone, so the tag no longer says).
+                if pid in killed or _session(pid) == group.session:
+                    _reap(pid)
+            elif _belongs(pid, group):
+                alive.append(pid)
+        if not alive:
+            return len(killed)
+        for pid in alive:
+            for member in _subtree(pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(member, signal.SIGKILL)
+                    killed.add(member)
+        time.sleep(0.005)  # let the kernel re-parent their children to us
+    return len(killed)
+
+
+def _belongs(pid: int, group: Group) -> bool:
+    if group.session and _session(pid) == group.session:
+        return True
+    return _tag(pid) == group.tag
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of a process, from /proc (every thread's list)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as handle:
+                found.extend(int(p) for p in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _subtree(pid: int) -> list[int]:
+    """A process and all its descendants (iterative: trees may be deep)."""
+    seen: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        seen.append(current)
+        pending.extend(_children(current))
+    return seen
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            text = handle.read()
+    except OSError:
+        return []
+    return text[text.rfind(")") + 2 :].split()  # fields after "pid (comm) "
+
+
+def _state(pid: int) -> str:
+    fields = _stat(pid)
+    return fields[0] if fields else "Z"
+
+
+def _session(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[3]) if len(fields) > 3 else -1
+
+
+def _tag(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            environ = handle.read()
+    except OSError:
+        return None
+    prefix = TAG_ENV.encode() + b"="
+    for item in environ.split(b"\0"):
+        if item.startswith(prefix):
+            return item[len(prefix) :].decode(errors="replace")
+    return None
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
