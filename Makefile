@@ -67,7 +67,7 @@ mirror-images:
 	@REGISTRY="$(if $(filter command line environment,$(origin REGISTRY)),$(REGISTRY))" \
 	  scripts/mirror-images
 
-PY_SCRIPTS := scripts/chart-source scripts/strict-crd-schema scripts/compare-runs
+PY_SCRIPTS := scripts/chart-source scripts/strict-crd-schema scripts/compare-runs scripts/architecture-figures
 lint: setup
 	$(BIN)/ruff check pachlite steps tests bench $(PY_SCRIPTS)
 	$(BIN)/ruff format --check pachlite steps tests bench $(PY_SCRIPTS)

@@ -72,6 +72,7 @@ def kill_group(group: Group) -> int:
     killed: set[int] = set()
     for _ in range(ROUNDS):
         alive = []
+        dying = False
         for pid in _children(os.getpid()):
             if pid == group.session:
                 continue  # the leader: its Popen waits for it
@@ -80,9 +81,13 @@ def kill_group(group: Group) -> int:
                 # (a zombie's environment is gone, so the tag no longer says).
                 if pid in killed or _session(pid) == group.session:
                     _reap(pid)
+            elif pid in killed:
+                # Killed but still exiting: its environment may already be unreadable, so the
+                # tag no longer says it is ours. Wait for the zombie and reap it.
+                dying = True
             elif _belongs(pid, group):
                 alive.append(pid)
-        if not alive:
+        if not alive and not dying:
             return len(killed)
         for pid in alive:
             for member in _subtree(pid):
