@@ -18,7 +18,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.reliability.test_limits import NOISY, meta_bytes, peak_rss_mb, spec  # noqa: E402
+from tests.support.noisy_logs import NOISY, meta_bytes, peak_rss_mb, spec  # noqa: E402
 
 
 def main() -> None:

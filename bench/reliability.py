@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from rich.progress import Progress  # noqa: E402
 
-from tests.reliability.harness import (  # noqa: E402
+from tests.support.reliability_harness import (  # noqa: E402
     concurrency,
     put_trial,
     scenarios,
@@ -107,12 +107,12 @@ def concurrency_figures(processes: int, commits: int) -> list[dict[str, object]]
 
 
 def catalogue_figures() -> dict[str, int]:
-    from tests.reliability.test_bad_inputs import CATALOGUE
-    from tests.reliability.test_damaged_stores import DAMAGES
-    from tests.reliability.test_environment import WRITES
     from tests.steps.test_serving import BAD_REQUESTS
     from tests.steps.test_serving import test_bad_tensors_say_what_is_wrong as tensors
     from tests.steps.test_warehouse import FOLDER_CASES, IGNORED_REASONS, REASONS, ZIP_CASES
+    from tests.support.bad_inputs import CATALOGUE
+    from tests.support.damages import DAMAGES
+    from tests.support.store_verbs import WRITES
 
     marks = getattr(tensors, "pytestmark", [])
     tensor_cases = sum(len(m.args[1]) for m in marks if m.name == "parametrize")

@@ -1,55 +1,26 @@
-"""Shared fixtures: a Client on a fresh data root, and the real CLI run as a subprocess."""
+"""Shared fixtures: a Client on a fresh data root, and the real CLI run as a subprocess.
+
+What the fixtures are made of lives in tests/support/, which tests import directly.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from pachlite import Client
+from tests.support.cli import Cli
+from tests.support.repo import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["REPO_ROOT", "Cli"]  # still importable from here by tests not yet moved over
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[Client]:
     with Client(tmp_path / "store") as c:
         yield c
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
-class Cli:
-    """Runs `pachlite` exactly as a user would: a new process, a real data root."""
-
-    root: Path
-    cwd: Path
-
-    def __call__(self, *args: str, stdin: bytes | None = None, check: bool = True) -> Result:
-        env = {**os.environ, "PACHLITE_ROOT": str(self.root)}
-        proc = subprocess.run(
-            [sys.executable, "-m", "pachlite", *args],
-            input=stdin,
-            capture_output=True,
-            cwd=self.cwd,
-            env=env,
-            timeout=120,
-        )
-        result = Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
-        if check and result.code != 0:
-            raise AssertionError(f"pachlite {' '.join(args)} failed ({result.code}): {result.err}")
-        return result
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
+from tests.support.cli import Cli
 
 
 def test_repo_file_commit_round_trip(cli: Cli) -> None:

@@ -19,8 +19,9 @@ import pytest
 from pachyderm_sdk.api import pfs, pps
 
 from pachlite.cluster.specs import check, request_json
-from tests.conftest import REPO_ROOT, Cli
-from tests.up.test_up import free_port
+from tests.support.cli import Cli
+from tests.support.ports import free_port
+from tests.support.repo import REPO_ROOT
 
 PIPELINES = REPO_ROOT / "pipelines"
 

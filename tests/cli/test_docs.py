@@ -10,7 +10,7 @@ import pytest
 
 from pachlite.cli.errors import EXIT_CODE_HELP, EXIT_CODES, INTERNAL_ERROR, INTERRUPTED
 from pachlite.cli.main import cli
-from tests.conftest import REPO_ROOT
+from tests.support.repo import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text()
 

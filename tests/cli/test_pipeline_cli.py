@@ -3,7 +3,7 @@
 import json
 import sys
 
-from tests.conftest import Cli
+from tests.support.cli import Cli
 
 SPECS = """
 pipeline: {name: upper}

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from pachlite import Client
-from tests.conftest import REPO_ROOT
+from tests.support.repo import REPO_ROOT
 
 WRITER = """
 import sys

@@ -13,8 +13,8 @@ import pytest
 from pachlite import Client
 from pachlite.model import DatumState, JobState
 from pachlite.pfs.localfs import makedirs, remove_tree
-from tests.conftest import Cli
-from tests.functional.pipeline_helpers import last_job, pfs, spec
+from tests.support.cli import Cli
+from tests.support.pipelines import last_job, pfs, spec
 
 CP = ["sh", "-c", "cp -r /pfs/data/. /pfs/out/"]
 

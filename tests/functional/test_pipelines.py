@@ -11,7 +11,7 @@ import pytest
 from pachlite import Client
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument
 from pachlite.model import DatumState, JobState
-from tests.functional.pipeline_helpers import COPY, last_job, pfs, py, script, spec
+from tests.support.pipelines import COPY, last_job, pfs, py, script, spec
 
 
 @pytest.fixture

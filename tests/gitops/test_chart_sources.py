@@ -21,8 +21,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
-from tests.gitops.manifests import (
+from tests.support.manifests import (
     SCHEMAS,
     applications,
     chart_record,
@@ -30,6 +29,7 @@ from tests.gitops.manifests import (
     strict,
     variant,
 )
+from tests.support.repo import REPO_ROOT
 
 TOOL = REPO_ROOT / "scripts" / "chart-source"
 HELM_REPOSITORIES = ("helm.pachyderm.com", "storage.googleapis.com", "charts.", ".github.io")

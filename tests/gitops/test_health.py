@@ -14,7 +14,7 @@ import lupa
 import pytest
 import yaml
 
-from tests.gitops.manifests import GITOPS
+from tests.support.manifests import GITOPS
 
 SELDON = "machinelearning.seldon.io_SeldonDeployment"
 APPLICATION = "argoproj.io_Application"

@@ -16,8 +16,7 @@ import yaml
 
 from steps.promotion import PARALLEL_WORKERS
 from steps.release import DEFAULTS as RELEASE_DEFAULTS
-from tests.conftest import REPO_ROOT
-from tests.gitops.manifests import (
+from tests.support.manifests import (
     GITOPS,
     VERSION,
     all_documents,
@@ -28,6 +27,7 @@ from tests.gitops.manifests import (
     third_party_images,
     variant,
 )
+from tests.support.repo import REPO_ROOT
 
 DOCKERFILES = sorted((REPO_ROOT / "images").glob("*.Dockerfile"))
 MIRROR = "registry.example.com/mirror/"

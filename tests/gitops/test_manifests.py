@@ -21,8 +21,7 @@ import yaml
 
 from steps.release import DEFAULTS as RELEASE_DEFAULTS
 from steps.release import TARGETS
-from tests.conftest import REPO_ROOT
-from tests.gitops.manifests import (
+from tests.support.manifests import (
     ARGOCD_2_SCHEMAS,
     GITOPS,
     LOCAL_CONFIG,
@@ -36,6 +35,7 @@ from tests.gitops.manifests import (
     validate,
     variant,
 )
+from tests.support.repo import REPO_ROOT
 
 SHARED = REPO_ROOT.parent / "shared" / "schemas"  # the team's snapshot, where present
 

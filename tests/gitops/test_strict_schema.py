@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.support.repo import REPO_ROOT
 
 TOOL = REPO_ROOT / "scripts" / "strict-crd-schema"
 CRD = {

@@ -1,6 +1,6 @@
 """Stores the machine gets in the way of: read-only, full, or impossible to create.
 
-Real file systems (tests/reliability/mounts.py): a read-only bind mount, a small tmpfs that
+Real file systems (tests/support/mounts.py): a read-only bind mount, a small tmpfs that
 fills up and is then grown, `/dev/null` as a parent directory. Every failure is one line on
 stderr with its documented exit code (10: the store cannot be written, 11: no space left),
 nothing half-written is left, and the store works again once the machine lets it.
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.reliability.mounts import grow, obeying_modes, read_only_view, tmpfs
-from tests.reliability.test_bad_inputs import snapshot
+from tests.support.mounts import grow, obeying_modes, read_only_view, tmpfs
+from tests.support.repo import REPO_ROOT
+from tests.support.store_snapshot import snapshot
+from tests.support.store_verbs import READS, SPEC, WRITES
 
 
 def pachlite(
@@ -40,47 +41,6 @@ def one_line_error(result: subprocess.CompletedProcess[str], code: int, says: st
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert says in lines[0], lines[0]
-
-
-SPEC = """pipeline: {name: upper}
-input: {pfs: {repo: data, glob: /*}}
-transform: {cmd: [sh, -c, 'echo processing; tr a-z A-Z < $data > /pfs/out/$(basename $data)']}
-"""
-
-# Every verb that only reads, with what its output must show.
-READS = [
-    (("list", "repo"), "data"),
-    (("inspect", "repo", "data"), "data"),
-    (("list", "branch", "data"), "master"),
-    (("list", "commit", "data"), "data"),
-    (("inspect", "commit", "data@master", "--full"), "data@"),
-    (("list", "file", "data@master:/"), "/a.txt"),
-    (("glob", "file", "data@master:/*.txt"), "/b.txt"),
-    (("diff", "file", "data@master"), "/b.txt"),
-    (("inspect", "file", "data@master:/a.txt"), "/a.txt"),
-    (("get", "file", "data@master:/a.txt"), "alpha"),
-    (("get", "file", "upper@master:/a.txt"), "ALPHA"),
-    (("list", "pipeline"), "upper"),
-    (("inspect", "pipeline", "upper"), "upper"),
-    (("list", "job"), "JOB_SUCCESS"),
-    (("list", "job", "-p", "upper"), "JOB_SUCCESS"),
-    (("logs", "-p", "upper"), "processing"),
-    (("list", "service"), ""),
-    (("wait", "commit", "data@master"), ""),
-    (("draw", "pipeline"), "upper"),
-    (("draw", "commit", "upper@master"), "upper@"),
-    (("fsck",), ": ok"),
-]
-WRITES = [
-    (("create", "repo", "more"), None),
-    (("put", "file", "data@master:/c.txt"), b"c"),
-    (("delete", "file", "data@master:/a.txt"), None),
-    (("create", "branch", "data@dev"), None),
-    (("start", "commit", "data@master"), None),
-    (("delete", "repo", "upper", "--force"), None),
-    (("update", "pipeline", "-f", "spec.yaml"), None),
-    (("stop", "pipeline", "upper"), None),
-]
 
 
 @pytest.fixture

@@ -17,42 +17,8 @@ from pathlib import Path
 import pytest
 
 from pachlite.worker.datum_log import HEAD_BYTES, TAIL_BYTES
-from tests.conftest import REPO_ROOT
-
-NOISY = """
-import sys
-line = "x" * 99 + "\\n"
-sys.stdout.write("first line\\n")
-for _ in range(int(sys.argv[1]) * 10_000):  # 100 bytes a line: argv[1] MB
-    sys.stdout.write(line)
-sys.stdout.write("last line\\n")
-"""
-
-
-def peak_rss_mb(root: Path, *args: str, cwd: Path) -> tuple[int, float]:
-    """Run pachlite; (exit code, peak RSS in MB). Output goes to a file: it may be large."""
-    with open(cwd / "out.txt", "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pachlite", *args],
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-            cwd=cwd,
-            env={**os.environ, "PACHLITE_ROOT": str(root), "PYTHONPATH": str(REPO_ROOT)},
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024
-
-
-def meta_bytes(root: Path) -> int:
-    return sum(p.stat().st_size for p in root.glob("meta.sqlite*"))
-
-
-def spec(name: str, cmd: str, glob: str = "/") -> str:
-    return (
-        f"pipeline: {{name: {name}}}\ninput: {{pfs: {{repo: data, glob: '{glob}'}}}}\n"
-        f"transform: {{cmd: {cmd}}}\n"
-    )
+from tests.support.noisy_logs import NOISY, meta_bytes, peak_rss_mb, spec
+from tests.support.repo import REPO_ROOT
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.harness import concurrency, put_trial, scenarios, verify_kept
+from tests.support.reliability_harness import concurrency, put_trial, scenarios, verify_kept
 
 PUT_TRIALS = int(os.environ.get("PACHLITE_CRASH_TRIALS", "12"))
 TRIALS = max(1, PUT_TRIALS // 4)

@@ -22,8 +22,8 @@ import yaml
 
 from pachlite import Client
 from pachlite.model import JobState
-from tests.conftest import REPO_ROOT
 from tests.steps.test_release import GOOD, bare_repo, evaluation
+from tests.support.repo import REPO_ROOT
 
 NASTY_NAMES = [
     "a b.txt",

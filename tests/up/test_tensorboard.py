@@ -18,8 +18,8 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from pachlite import Client
-from tests.conftest import REPO_ROOT
-from tests.up.test_up import free_port
+from tests.support.ports import free_port
+from tests.support.repo import REPO_ROOT
 
 
 def write_run(folder: Path, values: list[float]) -> None:

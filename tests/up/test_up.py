@@ -1,4 +1,4 @@
-"""Spouts, services, `pachlite up` and the lineage pictures (issue 5)."""
+"""Spouts, services, `pachlite up` and the lineage pictures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,52 +18,10 @@ import pytest
 
 from pachlite import Client
 from pachlite.model import JobState
-from tests.conftest import REPO_ROOT, Cli
-
-EMIT_TEMPLATE = """
-import sys
-from pachlite.spout import connect
-out = connect()
-for i in range(BATCHES):
-    path = f"/batch{i}.txt"
-    if out.exists(path):
-        continue
-    with out.commit(f"batch {i}"):
-        out.put_bytes(path, f"data {i}\\n".encode())
-    print("emitted", path, flush=True)
-"""
-
-
-def emit_script(batches: int = 3) -> str:
-    """A spout that commits `batches` files, one commit each, and resumes where it stopped."""
-    return EMIT_TEMPLATE.replace("BATCHES", str(batches))
-
-
-EMIT = emit_script()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def write_dag(folder: Path, emit: str = EMIT) -> None:
-    (folder / "emit.py").write_text(emit)
-    (folder / "pipelines").mkdir(exist_ok=True)
-    (folder / "pipelines" / "dag.yaml").write_text(f"""
-pipeline: {{name: stream}}
-spout: {{}}
-transform: {{cmd: [{sys.executable}, emit.py]}}
----
-pipeline: {{name: shout}}
-transform: {{cmd: [sh, -c, "tr a-z A-Z < $stream > /pfs/out/$(basename $stream)"]}}
-input: {{pfs: {{repo: stream, glob: "/*"}}}}
----
-pipeline: {{name: joined}}
-transform: {{cmd: [sh, -c, "cat /pfs/shout/* > /pfs/out/all"]}}
-input: {{pfs: {{repo: shout, glob: "/"}}}}
-""")
+from tests.support.cli import Cli
+from tests.support.ports import free_port
+from tests.support.repo import REPO_ROOT
+from tests.support.spout_dag import EMIT, write_dag
 
 
 def test_spout_emits_three_commits_and_up_until_idle_runs_the_dag(cli: Cli) -> None:

@@ -22,7 +22,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.support.repo import REPO_ROOT
 
 GITOPS = REPO_ROOT / "gitops"
 SCHEMAS = REPO_ROOT / "schemas"

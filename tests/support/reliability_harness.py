@@ -23,11 +23,11 @@ from pathlib import Path
 
 from pachlite import Client
 from pachlite.model import JobState
-from tests.crash.crash_child import digest
-from tests.up.test_up import emit_script, write_dag
+from tests.support.crash_child import digest
+from tests.support.repo import REPO_ROOT
+from tests.support.spout_dag import emit_script, write_dag
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CRASH_CHILD = REPO_ROOT / "tests" / "crash" / "crash_child.py"
+CRASH_CHILD = REPO_ROOT / "tests" / "support" / "crash_child.py"
 ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
 
 
@@ -53,7 +53,7 @@ def outputs(client: Client, branch: str) -> dict[str, str]:
 
 
 def put_trial(root: Path, seed: int, kept: list[tuple[str, str, str]]) -> Trial:
-    """The random writer (tests/crash/crash_child.py) killed after 0.3-2 s in a store that
+    """The random writer (tests/support/crash_child.py) killed after 0.3-2 s in a store that
     earlier kills left behind: fsck clean, and every commit it reported finished there.
     The commits promised by earlier trials are checked by `verify_kept` (once per chain: a
     changed commit stays changed, so checking at the end of the chain finds it)."""
