@@ -2,6 +2,8 @@
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from pachlite.errors import StoreCorrupt, StoreNotWritable
 from pachlite.pfs.db import Database
 from pachlite.pfs.migrations import MIGRATIONS
+from tests.support.repo import REPO_ROOT
 
 
 def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
@@ -43,18 +46,63 @@ def test_nested_atomic_rolls_back_only_the_inner_block(tmp_path: Path) -> None:
     db.close()
 
 
+# Each runs in its own process with its own connection, as two pachlite commands would.
+HOLD_THE_WRITE_LOCK = """
+import sys
+from pachlite.pfs.db import Database
+db = Database(sys.argv[1])
+with db.atomic():
+    db.execute("INSERT INTO repos (name, created) VALUES ('a', 0)")
+    print("holding", flush=True)
+    sys.stdin.readline()  # until the test says to commit
+print("committed", flush=True)
+"""
+WRITE_AFTER_IT = """
+import sys
+from pachlite.pfs.db import Database
+db = Database(sys.argv[1])
+print("writing", flush=True)
+with db.atomic():
+    db.execute("INSERT INTO repos (name, created) VALUES ('b', 0)")
+print("written", flush=True)
+"""
+
+
+def _python(script: str, path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+
+
 def test_a_second_connection_waits_for_the_writer(tmp_path: Path) -> None:
     path = tmp_path / "w.sqlite"
-    first, second = Database(path), Database(path)
-    with first.atomic():
-        first.execute("INSERT INTO repos (name, created) VALUES ('a', 0)")
-        # While `first` holds the write lock, a reader still sees the last committed state.
-        assert second.scalar("SELECT count(*) FROM repos") == 0
-    with second.atomic():
-        second.execute("INSERT INTO repos (name, created) VALUES ('b', 0)")
-    assert first.scalar("SELECT count(*) FROM repos") == 2
-    first.close()
-    second.close()
+    Database(path).close()  # migrated: neither process below writes on opening
+    with _python(HOLD_THE_WRITE_LOCK, path) as first:
+        assert first.stdout is not None and first.stdin is not None
+        assert first.stdout.readline() == "holding\n"
+        with _python(WRITE_AFTER_IT, path) as second:
+            assert second.stdout is not None and second.stderr is not None
+            assert second.stdout.readline() == "writing\n"
+            # While `first` holds the write lock, the second writer waits (it does not fail
+            # with "database is locked"), and a reader still sees the last committed state.
+            with pytest.raises(subprocess.TimeoutExpired):
+                second.wait(timeout=1.5)
+            reader = Database(path)
+            assert reader.scalar("SELECT count(*) FROM repos") == 0
+            first.stdin.write("\n")
+            first.stdin.flush()
+            assert first.wait(timeout=60) == 0
+            assert first.stdout.read() == "committed\n"
+            assert second.wait(timeout=60) == 0, second.stderr.read()
+            assert second.stdout.read() == "written\n"
+    assert reader.scalar("SELECT count(*) FROM repos") == 2
+    assert [r[0] for r in reader.all("SELECT name FROM repos ORDER BY id")] == ["a", "b"]
+    reader.close()
 
 
 def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
