@@ -6,7 +6,7 @@ Each tool runs --repeat times on the same tree (page cache warm for all); the ta
 median wall time and its ratio to `cp -r` and to `dvc add`, then the storage growth when the
 same tree is put a second time. DVC is measured when `make bench-dvc` has installed it in
 bench/.dvc-venv (or `dvc` is on PATH); otherwise its rows say "not installed".
-Targets (issue 3): pachlite <= 1.2x cp -r, <= 0.6x dvc add, < 1% growth on a re-put.
+Targets: pachlite <= 1.2x cp -r, <= 0.6x dvc add, < 1% growth on a re-put.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Builds repos r0 -> r1 -> ... -> r9 linked by branch provenance, makes --commits 
 (each propagates a commit set down the chain, finished as a pipeline would), then times the
 full provenance walk from the last repo's head: through the Python API (median of --samples)
 and through the CLI (`pachlite inspect commit --full`, process start-up included).
-Target (issue 3): <= 50 ms.
+Target: <= 50 ms.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pipelines end to end through the Python API, with real scripts as transforms (issue 4)."""
+"""Pipelines end to end through the Python API, with real scripts as transforms."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Commit sets (global IDs), propagation and provenance (reference §5.2)."""
+"""Commit sets (global IDs), propagation and provenance (docs/semantics.md §5.2)."""
 
 import itertools
 

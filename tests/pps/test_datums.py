@@ -1,4 +1,4 @@
-"""Datums from inputs (reference §2.2-§2.6), on hand-made listings: no store involved."""
+"""Datums from inputs (docs/semantics.md §2.2-§2.6), on hand-made listings: no store involved."""
 
 import hashlib
 

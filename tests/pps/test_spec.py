@@ -1,4 +1,6 @@
-"""Reading specs as pachctl does, and the server-side rules (reference §1, §10 items 1-3)."""
+"""Reading specs as pachctl does, and the server-side rules:
+docs/semantics.md §1 and §10.1-§10.3.
+"""
 
 import re
 
@@ -210,7 +212,7 @@ def test_the_bundled_schema_is_pachyderms() -> None:
         .joinpath("schemas/CreatePipelineRequest.schema.json")
         .read_bytes()
     )
-    # sha256 recorded in ../shared/pachyderm-semantics.md §8 for Pachyderm 2.12.x.
+    # sha256 recorded in docs/semantics.md §8 for Pachyderm 2.12.x.
     assert hashlib.sha256(data).hexdigest() == (
         "418de6e7973f40f8dd2a89c72a011c5f18675de077ac4390650851ad0daa02e7"
     )

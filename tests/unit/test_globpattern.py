@@ -1,4 +1,4 @@
-"""The glob table from the reference (§2.2) plus extglob and capture groups."""
+"""The glob table of docs/semantics.md §2.2 plus extglob and capture groups."""
 
 import pytest
 
