@@ -25,29 +25,29 @@ from pachlite.worker.pipelines import require_pipeline
 
 
 def _job_info(store: Store, found: PipelineJob) -> JobInfo:
-    row = found.job
-    output = commit_by_row_id(store, row.output_commit) if row.output_commit else None
+    job = found.job
+    output = commit_by_row_id(store, job.output_commit) if job.output_commit else None
     inputs = provenance.upstream(store, output) if output is not None else []
     spec = found.effective_spec
     return JobInfo(
         pipeline=found.pipeline,
-        id=row.job_id,
-        state=row.state,
-        reason=row.reason,
-        version=row.version,
+        id=job.job_id,
+        state=job.state,
+        reason=job.reason,
+        version=job.version,
         spec_hash=found.spec_hash,
         output_commit=f"{output['repo']}@{output['commit_id']}" if output else None,
         input_commits=[f"{c['repo']}@{c['commit_id']}" for c in inputs],
-        created=row.created,
-        started=row.started,
-        finished=row.finished,
-        data_total=row.data_total,
-        data_processed=row.data_processed,
-        data_skipped=row.data_skipped,
-        data_failed=row.data_failed,
-        data_recovered=row.data_recovered,
+        created=job.created,
+        started=job.started,
+        finished=job.finished,
+        data_total=job.data_total,
+        data_processed=job.data_processed,
+        data_skipped=job.data_skipped,
+        data_failed=job.data_failed,
+        data_recovered=job.data_recovered,
         image=(spec.get("transform") or {}).get("image") or "",
-        git_commit=row.git_commit,
+        git_commit=job.git_commit,
     )
 
 

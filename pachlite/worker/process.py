@@ -22,6 +22,8 @@ from pachlite.worker import process_tree
 from pachlite.worker.datum_log import LINE_BYTES
 
 LineSink = Callable[[str, str], None]  # (stream: "stdout" | "stderr", line)
+STOP_GRACE_S = 5.0  # a spout or service gets SIGTERM and this long to shut down cleanly
+DRAIN_S = 2.0  # how long a spout's or service's last output may take to reach its log
 
 
 @dataclass

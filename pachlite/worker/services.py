@@ -2,10 +2,11 @@
 
 When a newer job's inputs are ready, the running process is stopped (with every process it
 started), its job finished with whatever it wrote to /pfs/out, and a new process started on
-the new data. A datum that cannot be laid out, or a process that cannot start, fails its job
-with the reason; the supervisor carries on. The process
-listens on internal_port; a forwarder serves it on 127.0.0.1:<external_port>. State for
-`pachlite list service` is kept in `<root>/services/<name>.json`.
+the new data. Each job goes through the same `JobLifecycle` as a batch job: begun, its
+output merged, finished with a state and reason. A datum that cannot be laid out, or a
+process that cannot start, fails its job with the reason; the supervisor carries on. The
+process listens on internal_port; a forwarder serves it on 127.0.0.1:<external_port>. State
+for `pachlite list service` is kept in `<root>/services/<name>.json`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pachlite.worker.datum import Prepared, failure_reason, prepare
 from pachlite.worker.lifecycle import JobLifecycle
 from pachlite.worker.materialize import empty_inputs
 from pachlite.worker.proxy import Forwarder
-from pachlite.worker.spouts import DRAIN_S, STOP_GRACE_S, Console, log_path
+from pachlite.worker.spouts import Console, log_path
 
 
 def state_dir(store: Store) -> Path:
@@ -189,7 +190,8 @@ class Service:
 
     def _stop_process(self) -> None:
         if self.proc is not None:
-            self.proc.end(grace_s=STOP_GRACE_S, drain_s=DRAIN_S)  # daemons it started, too
+            # Daemons it started, too.
+            self.proc.end(grace_s=process.STOP_GRACE_S, drain_s=process.DRAIN_S)
             self.proc = None
 
     def _finish_current(self, state: JobState, reason: str | None) -> None:

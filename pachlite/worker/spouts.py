@@ -20,8 +20,6 @@ from pachlite.worker import process
 Console = Callable[[str, str], None]  # (source, line)
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
-STOP_GRACE_S = 5.0  # SIGTERM first: a spout or service may shut down cleanly
-DRAIN_S = 2.0  # how long its last output may take to reach the log
 
 
 def process_env(store: Store, name: str, spec: Mapping[str, Any]) -> dict[str, str]:
@@ -82,7 +80,7 @@ class Spout:
         code = self.proc.poll()
         if code is None:
             return
-        self.proc.end(drain_s=DRAIN_S)  # whatever the exited spout left running
+        self.proc.end(drain_s=process.DRAIN_S)  # whatever the exited spout left running
         self.proc = None
         if code == 0:
             self.finished = True
@@ -115,5 +113,6 @@ class Spout:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.end(grace_s=STOP_GRACE_S, drain_s=DRAIN_S)  # daemons it started, too
+            # Daemons it started, too.
+            self.proc.end(grace_s=process.STOP_GRACE_S, drain_s=process.DRAIN_S)
             self.proc = None
