@@ -31,7 +31,7 @@ def triggers_jobs[F: Callable[..., Any]](command: F) -> F:
 
 def run_triggered_jobs(ctx: click.Context) -> None:
     client = client_from(ctx)
-    if not client.store.db.one("SELECT 1 FROM pipelines LIMIT 1"):
+    if not client.has_pipelines():
         return
 
     def waiting() -> None:

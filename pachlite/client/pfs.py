@@ -29,6 +29,7 @@ from pachlite.pfs.localfs import makedirs
 from pachlite.pfs.refs import resolve_commit
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
+from pachlite.worker import job_info
 
 Progress = Callable[[int], None]
 
@@ -87,7 +88,7 @@ class PfsVerbs:
         row = commits.start_commit(
             self.store, ref.repo, ref.branch, parent=parent_ref, description=description
         )
-        return commits.commit_info(self.store, row)
+        return self._commit_info(row)
 
     def finish_commit(
         self,
@@ -100,11 +101,11 @@ class PfsVerbs:
         row = commits.finish_commit(
             self.store, self._commit_ref(commit), description=description, error=error, force=force
         )
-        return commits.commit_info(self.store, row)
+        return self._commit_info(row)
 
     def inspect_commit(self, commit: str) -> CommitInfo:
         row = resolve_commit(self.store, self._commit_ref(commit))
-        return commits.commit_info(self.store, row)
+        return self._commit_info(row)
 
     def commit_provenance(self, commit: str, depth: int = -1) -> ProvenanceNode:
         """The full provenance tree of a commit, down to commits made by people."""
@@ -114,9 +115,7 @@ class PfsVerbs:
     def commit_subvenance(self, commit: str) -> list[CommitInfo]:
         """Every commit made, directly or not, from this one."""
         row = resolve_commit(self.store, self._commit_ref(commit))
-        return [
-            commits.commit_info(self.store, r) for r in provenance.full_subvenance(self.store, row)
-        ]
+        return [self._commit_info(r) for r in provenance.full_subvenance(self.store, row)]
 
     def list_commit(
         self, target: str | None = None, *, number: int = 0, origin: str | None = None
@@ -124,16 +123,22 @@ class PfsVerbs:
         """Commits of `repo`, of a branch's history (`repo@branch`), or of a commit set ID."""
         kind = Origin(origin.upper()) if origin else None
         if target is None:
-            return commits.list_commits(self.store, number=number, origin=kind)
+            return self._with_jobs(commits.list_commits(self.store, number=number, origin=kind))
         if is_commit_id(target):
-            return commits.list_commits(self.store, set_id=target, number=number, origin=kind)
+            return self._with_jobs(
+                commits.list_commits(self.store, set_id=target, number=number, origin=kind)
+            )
         ref = parse_commit_ref(target)
         if ref.ref:
-            return commits.list_commits(self.store, ref=ref, number=number, origin=kind)
-        return commits.list_commits(self.store, repo=ref.repo, number=number, origin=kind)
+            return self._with_jobs(
+                commits.list_commits(self.store, ref=ref, number=number, origin=kind)
+            )
+        return self._with_jobs(
+            commits.list_commits(self.store, repo=ref.repo, number=number, origin=kind)
+        )
 
     def wait_commit(self, commit: str, *, timeout: float | None = None) -> list[CommitInfo]:
-        return commits.wait_commit(self.store, self._commit_ref(commit), timeout)
+        return self._with_jobs(commits.wait_commit(self.store, self._commit_ref(commit), timeout))
 
     def squash_commit(self, commit: str) -> list[str]:
         """Squash the commit set of `commit` (a set ID or `repo@ref`)."""
@@ -307,7 +312,14 @@ class PfsVerbs:
 
     def _modify(self, ref: CommitRef, ops: list[files.Op], message: str) -> CommitInfo:
         row = files.modify(self.store, ref, ops, description=message)
-        return commits.commit_info(self.store, row)
+        return self._commit_info(row)
+
+    def _commit_info(self, row: Row) -> CommitInfo:
+        return job_info.made_by(self.store, commits.commit_info(self.store, row))
+
+    def _with_jobs(self, infos: list[CommitInfo]) -> list[CommitInfo]:
+        """Commits with what made them, for those a job made."""
+        return [job_info.made_by(self.store, info) for info in infos]
 
     def _commit_ref(self, text: str) -> CommitRef:
         ref = parse_commit_ref(text)

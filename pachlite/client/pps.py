@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -123,6 +122,10 @@ class PpsVerbs:
     def run_cron(self, pipeline: str) -> list[str]:
         return job_info.run_cron(self.store, pipeline)
 
+    def has_pipelines(self) -> bool:
+        """Whether any pipeline exists (commands that make commits run jobs only then)."""
+        return pipelines.any_exist(self.store)
+
     def run_pending(
         self,
         *,
@@ -169,16 +172,16 @@ class PpsVerbs:
     def pipeline_graph(self) -> Graph:
         """The DAG: input repos and pipelines, edges from each input to its pipeline."""
         graph = Graph("pipelines")
-        rows = pipelines.current_versions(self.store)
-        names = {row["name"] for row in rows}
-        for row in rows:
-            spec = json.loads(row["effective_spec"])
+        current = pipelines.current_versions(self.store)
+        names = {p.name for p in current}
+        for pipeline in current:
+            spec = pipeline.effective_spec
             kind = pipeline_kind(spec)
             image = (spec.get("transform") or {}).get("image", "")
             graph.add(
                 Node(
-                    row["name"],
-                    (row["name"], f"v{row['version']} {kind}", image),
+                    pipeline.name,
+                    (pipeline.name, f"v{pipeline.version} {kind}", image),
                     "pipeline" if kind == "batch" else kind,
                 )
             )
@@ -187,7 +190,7 @@ class PpsVerbs:
                 if repo not in names:
                     label = "cron " + str(body.get("spec")) if input_kind == "cron" else "repo"
                     graph.add(Node(repo, (repo, label), "repo"))
-                graph.link(repo, row["name"])
+                graph.link(repo, pipeline.name)
         return graph
 
     def commit_graph(self, commit: str) -> Graph:

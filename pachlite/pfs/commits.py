@@ -7,11 +7,9 @@ head move, propagates an AUTO commit with the same ID to each downstream branch 
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from pachlite.errors import CommitNotFound, Conflict, InvalidArgument, Timeout
 from pachlite.model import CommitInfo, Origin
@@ -166,29 +164,7 @@ def commit_info(store: Store, row: Row) -> CommitInfo:
         direct_subvenance=[
             f"{r['repo']}@{r['commit_id']}" for r in provenance.downstream(store, row)
         ],
-        **_made_by(store, row),
     )
-
-
-def _made_by(store: Store, row: Row) -> dict[str, Any]:
-    """The job, pipeline version, image and git commit behind a pipeline's output commit."""
-    job = store.db.one(
-        """SELECT j.job_id, j.version, j.git_commit, p.name, v.spec_hash, v.effective_spec
-           FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id
-           JOIN pipeline_versions v ON v.pipeline_id = p.id AND v.version = j.version
-           WHERE j.output_commit = ?""",
-        (row["id"],),
-    )
-    if job is None:
-        return {}
-    spec = json.loads(job["effective_spec"])
-    return {
-        "job": f"{job['name']}@{job['job_id']}",
-        "pipeline_version": job["version"],
-        "spec_hash": job["spec_hash"],
-        "image": (spec.get("transform") or {}).get("image"),
-        "git_commit": job["git_commit"],
-    }
 
 
 def list_commits(

@@ -108,3 +108,12 @@ def _nth_from_first(store: Store, head: Row, ref: CommitRef) -> Row:
             f"see `pachlite list commit {ref.repo}@{ref.branch}`",
         )
     return chain[len(chain) - ref.nth]
+
+
+def repo_exists(store: Store, name: str) -> bool:
+    return store.db.one("SELECT 1 FROM repos WHERE name = ?", (name,)) is not None
+
+
+def repo_names(store: Store) -> list[str]:
+    """Every repo's name, of every type."""
+    return [r["name"] for r in store.db.all("SELECT name FROM repos")]

@@ -2,102 +2,92 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from pachlite.errors import Conflict, InvalidArgument, NotFound, Timeout, did_you_mean
-from pachlite.model import DatumInfo, DatumState, JobInfo, JobState, LogLine
+from pachlite.model import CommitInfo, DatumInfo, JobInfo, JobState, LogLine
 from pachlite.pfs import commits, files, provenance
-from pachlite.pfs.db import Row
 from pachlite.pfs.objects import EMPTY_HASH
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pps.cron import tick_name
 from pachlite.pps.validate import iter_inputs
+from pachlite.ppsdb import datums as datum_table
+from pachlite.ppsdb import jobs as job_table
+from pachlite.ppsdb import logs as log_table
+from pachlite.ppsdb.records import DatumRecord, PipelineJob
 from pachlite.uri import CommitRef
 from pachlite.worker import jobs
 from pachlite.worker.pipelines import require_pipeline
 
-JOB_SELECT = (
-    "SELECT j.*, p.name AS pipeline, v.spec_hash, v.effective_spec FROM jobs j "
-    "JOIN pipelines p ON p.id = j.pipeline_id "
-    "JOIN pipeline_versions v ON v.pipeline_id = j.pipeline_id AND v.version = j.version"
-)
 
-
-def _job_info(store: Store, row: Row) -> JobInfo:
-    output = commit_by_row_id(store, row["output_commit"]) if row["output_commit"] else None
+def _job_info(store: Store, found: PipelineJob) -> JobInfo:
+    job = found.job
+    output = commit_by_row_id(store, job.output_commit) if job.output_commit else None
     inputs = provenance.upstream(store, output) if output is not None else []
-    spec = json.loads(row["effective_spec"])
+    spec = found.effective_spec
     return JobInfo(
-        pipeline=row["pipeline"],
-        id=row["job_id"],
-        state=JobState(row["state"]),
-        reason=row["reason"],
-        version=row["version"],
-        spec_hash=row["spec_hash"],
+        pipeline=found.pipeline,
+        id=job.job_id,
+        state=job.state,
+        reason=job.reason,
+        version=job.version,
+        spec_hash=found.spec_hash,
         output_commit=f"{output['repo']}@{output['commit_id']}" if output else None,
         input_commits=[f"{c['repo']}@{c['commit_id']}" for c in inputs],
-        created=row["created"],
-        started=row["started"],
-        finished=row["finished"],
-        data_total=row["data_total"],
-        data_processed=row["data_processed"],
-        data_skipped=row["data_skipped"],
-        data_failed=row["data_failed"],
-        data_recovered=row["data_recovered"],
+        created=job.created,
+        started=job.started,
+        finished=job.finished,
+        data_total=job.data_total,
+        data_processed=job.data_processed,
+        data_skipped=job.data_skipped,
+        data_failed=job.data_failed,
+        data_recovered=job.data_recovered,
         image=(spec.get("transform") or {}).get("image") or "",
-        git_commit=row["git_commit"],
+        git_commit=job.git_commit,
     )
-
-
-def _job_filters(
-    store: Store, pipeline: str | None, job_id: str | None
-) -> tuple[list[str], list[Any]]:
-    """SQL conditions (on `p` pipelines and `j` jobs) for an optional pipeline and job ID."""
-    where: list[str] = []
-    params: list[Any] = []
-    if pipeline:
-        require_pipeline(store, pipeline)
-        where.append("p.name = ?")
-        params.append(pipeline)
-    if job_id:
-        where.append("j.job_id = ?")
-        params.append(job_id)
-    return where, params
 
 
 def list_jobs(
     store: Store, *, pipeline: str | None = None, job_id: str | None = None
 ) -> list[JobInfo]:
     jobs.ensure_jobs(store)
-    where, params = _job_filters(store, pipeline, job_id)
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
-    rows = store.db.all(f"{JOB_SELECT}{clause} ORDER BY j.id DESC", params)
-    return [_job_info(store, r) for r in rows]
+    if pipeline:
+        require_pipeline(store, pipeline)
+    found = job_table.listing(store.db, pipeline=pipeline or None, job_id=job_id or None)
+    return [_job_info(store, j) for j in found]
 
 
-def job_row(store: Store, pipeline: str, job_id: str) -> Row:
+def find_job(store: Store, pipeline: str, job_id: str) -> PipelineJob:
     jobs.ensure_jobs(store)
     require_pipeline(store, pipeline)
-    row = store.db.one(f"{JOB_SELECT} WHERE p.name = ? AND j.job_id = ?", (pipeline, job_id))
-    if row is None:
-        ids = [
-            r[0]
-            for r in store.db.all(
-                "SELECT j.job_id FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id "
-                "WHERE p.name = ?",
-                (pipeline,),
-            )
-        ]
+    found = job_table.find(store.db, pipeline, job_id)
+    if found is None:
+        ids = job_table.ids_of(store.db, pipeline)
         raise NotFound(
             f"job {pipeline}@{job_id} not found{did_you_mean(job_id, ids)}",
             f"see `pachlite list job -p {pipeline}`",
         )
-    return row
+    return found
+
+
+def made_by(store: Store, info: CommitInfo) -> CommitInfo:
+    """A commit with what made it, if a job did: the job, its pipeline version, spec hash,
+    image and git commit."""
+    found = job_table.of_output_commit(store.db, info.repo, info.id)
+    if found is None:
+        return info
+    return replace(
+        info,
+        job=f"{found.pipeline}@{found.job.job_id}",
+        pipeline_version=found.job.version,
+        spec_hash=found.spec_hash,
+        image=(found.effective_spec.get("transform") or {}).get("image"),
+        git_commit=found.job.git_commit,
+    )
 
 
 def parse_job(text: str) -> tuple[str, str]:
@@ -108,7 +98,7 @@ def parse_job(text: str) -> tuple[str, str]:
 
 
 def inspect_job(store: Store, pipeline: str, job_id: str) -> JobInfo:
-    return _job_info(store, job_row(store, pipeline, job_id))
+    return _job_info(store, find_job(store, pipeline, job_id))
 
 
 def wait_job(store: Store, pipeline: str, job_id: str, timeout: float | None = None) -> JobInfo:
@@ -125,41 +115,39 @@ def wait_job(store: Store, pipeline: str, job_id: str, timeout: float | None = N
 def stop_job(store: Store, pipeline: str, job_id: str) -> JobInfo:
     """Kill a job: a running one stops its datums; its output commit ends with an error."""
     with store.db.atomic():
-        row = job_row(store, pipeline, job_id)
-        if JobState(row["state"]).terminal:
-            raise Conflict(f"job {pipeline}@{job_id} already ended ({row['state']})")
-        jobs.set_state(store, row["id"], JobState.KILLED, "job stopped")
-        if row["state"] != str(JobState.RUNNING):  # a running job closes its own commit
-            commits.close_commit(store, row["output_commit"], error="job stopped")
+        job = find_job(store, pipeline, job_id).job
+        if job.state.terminal:
+            raise Conflict(f"job {pipeline}@{job_id} already ended ({job.state})")
+        job_table.set_state(store.db, job.id, JobState.KILLED, "job stopped")
+        if job.state != JobState.RUNNING and job.output_commit is not None:
+            # A running job closes its own commit.
+            commits.close_commit(store, job.output_commit, error="job stopped")
     return inspect_job(store, pipeline, job_id)
 
 
-def _datum_info(pipeline: str, job_id: str, row: Row) -> DatumInfo:
+def _datum_info(pipeline: str, job_id: str, datum: DatumRecord) -> DatumInfo:
     return DatumInfo(
         job=f"{pipeline}@{job_id}",
-        id=row["datum_id"],
-        state=DatumState(row["state"]),
-        reason=row["reason"],
-        hash=row["hash"],
-        inputs=json.loads(row["items"]),
-        outputs=json.loads(row["outputs"]),
-        attempts=row["attempts"],
-        started=row["started"],
-        finished=row["finished"],
+        id=datum.datum_id,
+        state=datum.state,
+        reason=datum.reason,
+        hash=datum.hash,
+        inputs=datum.items,
+        outputs=list(datum.outputs),
+        attempts=datum.attempts,
+        started=datum.started,
+        finished=datum.finished,
     )
 
 
 def list_datums(store: Store, pipeline: str, job_id: str) -> list[DatumInfo]:
-    row = job_row(store, pipeline, job_id)
-    datums = store.db.all("SELECT * FROM datums WHERE job = ? ORDER BY rowid", (row["id"],))
-    return [_datum_info(pipeline, job_id, d) for d in datums]
+    job = find_job(store, pipeline, job_id).job
+    return [_datum_info(pipeline, job_id, d) for d in datum_table.of_job(store.db, job.id)]
 
 
 def inspect_datum(store: Store, pipeline: str, job_id: str, datum_id: str) -> DatumInfo:
-    row = job_row(store, pipeline, job_id)
-    datum = store.db.one(
-        "SELECT * FROM datums WHERE job = ? AND datum_id LIKE ?", (row["id"], f"{datum_id}%")
-    )
+    job = find_job(store, pipeline, job_id).job
+    datum = datum_table.find(store.db, job.id, datum_id)
     if datum is None:
         raise NotFound(
             f"datum {datum_id} not found in job {pipeline}@{job_id}",
@@ -177,13 +165,11 @@ def restart_datums(store: Store, pipeline: str, job_id: str, datum_ids: list[str
         if len(matches) != 1:
             raise NotFound(f"datum {prefix} is not (uniquely) in job {pipeline}@{job_id}")
         full.append(matches[0])
-    row = require_pipeline(store, pipeline)
+    found = require_pipeline(store, pipeline)
     with store.db.atomic():
-        output = commits.start_auto_commit(store, pipeline, row["output_branch"])
+        output = commits.start_auto_commit(store, pipeline, found.output_branch)
         jobs.ensure_jobs(store)
-        store.db.execute(
-            "UPDATE jobs SET forced = ? WHERE output_commit = ?", (json.dumps(full), output["id"])
-        )
+        job_table.set_forced(store.db, output["id"], full)
     return str(output["commit_id"])
 
 
@@ -197,47 +183,36 @@ def logs(
 ) -> Iterator[tuple[int, LogLine]]:
     """Log lines of user code (id, line), oldest first; `after` continues a follow. Read a
     page at a time, so printing any number of lines takes constant memory."""
-    where, params = _job_filters(store, pipeline, job_id)  # unknown names fail here, at once
-    if datum_id:
-        where.append("l.datum_id LIKE ?")
-        params.append(f"{datum_id}%")
-    where.append("l.id > ?")
-    sql = (
-        "SELECT l.*, p.name AS pipeline, j.job_id FROM logs l JOIN jobs j ON j.id = l.job "
-        f"JOIN pipelines p ON p.id = j.pipeline_id WHERE {' AND '.join(where)} "
-        f"ORDER BY l.id LIMIT {LOG_PAGE}"
-    )
-    return _log_pages(store, sql, params, after)
+    if pipeline:
+        require_pipeline(store, pipeline)  # an unknown name fails here, at once
+    return _log_pages(store, pipeline or None, job_id or None, datum_id or None, after)
 
 
 LOG_PAGE = 1000
 
 
 def _log_pages(
-    store: Store, sql: str, params: list[Any], after: int
+    store: Store, pipeline: str | None, job_id: str | None, datum_id: str | None, after: int
 ) -> Iterator[tuple[int, LogLine]]:
     while True:
-        rows = store.db.all(sql, [*params, after])
-        for r in rows:
-            yield (
-                r["id"],
-                LogLine(
-                    f"{r['pipeline']}@{r['job_id']}",
-                    r["datum_id"],
-                    r["stream"],
-                    r["time"],
-                    r["line"],
-                ),
-            )
-        if len(rows) < LOG_PAGE:
+        page = log_table.page(
+            store.db,
+            pipeline=pipeline,
+            job_id=job_id,
+            datum_prefix=datum_id,
+            after=after,
+            limit=LOG_PAGE,
+        )
+        for r in page:
+            yield r.id, LogLine(f"{r.pipeline}@{r.job_id}", r.datum_id, r.stream, r.time, r.line)
+        if len(page) < LOG_PAGE:
             return
-        after = rows[-1]["id"]
+        after = page[-1].id
 
 
 def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[str]:
     """A tick stamped now for every cron input: an empty file named by the time (§2.8)."""
-    row = require_pipeline(store, pipeline)
-    spec = json.loads(row["effective_spec"])
+    spec = require_pipeline(store, pipeline).effective_spec
     moment = now or datetime.now(UTC)
     ticked = []
     for kind, body in iter_inputs(spec.get("input")):

@@ -9,8 +9,6 @@ are skipped after a code change (§2.6).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from collections.abc import Iterable
@@ -18,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, did_you_mean
-from pachlite.model import JobState, PipelineInfo
+from pachlite.model import PipelineInfo
 from pachlite.pfs import branches, commits, repos
-from pachlite.pfs.db import Row
-from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_row
+from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_exists, repo_names, repo_row
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.datums import Datum, generate
@@ -32,6 +29,9 @@ from pachlite.pps.validate import (
     pipeline_kind,
     validate,
 )
+from pachlite.ppsdb import jobs as job_table
+from pachlite.ppsdb import pipelines as pipeline_table
+from pachlite.ppsdb.records import PipelineRecord
 from pachlite.worker.jobs import ensure_jobs
 from pachlite.worker.listing import input_commit
 
@@ -114,63 +114,51 @@ def create_pipeline(
 ) -> PipelineInfo:
     name = (user_spec.get("pipeline") or {}).get("name") or ""
     with store.db.atomic():
-        existing = store.db.one("SELECT * FROM pipelines WHERE name = ?", (name,))
+        existing = pipeline_table.get(store.db, name)
         if existing is not None and not update:
             raise AlreadyExists(
                 f"pipeline {name!r} already exists",
                 f"change it with `pachlite update pipeline -f {source}`",
             )
-        if existing is None and store.db.one("SELECT 1 FROM repos WHERE name = ?", (name,)):
+        if existing is None and repo_exists(store, name):
             raise AlreadyExists(
                 f"a repo named {name!r} already exists, and a pipeline's output repo takes its "
                 "name",
                 "choose another pipeline name or delete that repo",
             )
-        salt = existing["salt"] if existing is not None and not reprocess else None
+        salt = existing.salt if existing is not None and not reprocess else None
         spec = effective_spec(user_spec, salt=salt if not user_spec.get("salt") else None)
-        if reprocess and existing is not None and spec["salt"] == existing["salt"]:
+        if reprocess and existing is not None and spec["salt"] == existing.salt:
             spec["salt"] = effective_spec({})["salt"]  # --reprocess: a new salt, every datum
-        repo_names = {r["name"] for r in store.db.all("SELECT name FROM repos")}
         validate(
             spec,
-            existing_repos=repo_names | _cron_repos(spec),
+            existing_repos=set(repo_names(store)) | _cron_repos(spec),
             pipeline_inputs=pipeline_inputs(store),
             source=source,
         )
-        spec_json = json.dumps(spec, sort_keys=True)
-        spec_hash = hashlib.sha256(spec_json.encode()).hexdigest()
         now = time.time()
-        version = (existing["version"] + 1) if existing is not None else 1
         if existing is None:
-            store.db.execute(
-                "INSERT INTO pipelines (name, version, salt, output_branch, workdir, created) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (name, version, spec["salt"], spec["outputBranch"], workdir or os.getcwd(), now),
+            version = 1
+            pipeline_id = pipeline_table.insert(
+                store.db,
+                name,
+                salt=spec["salt"],
+                output_branch=spec["outputBranch"],
+                workdir=workdir or os.getcwd(),
+                created=now,
             )
         else:
-            store.db.execute(
-                "UPDATE pipelines SET version = ?, salt = ?, output_branch = ?, workdir = ? "
-                "WHERE id = ?",
-                (
-                    version,
-                    spec["salt"],
-                    spec["outputBranch"],
-                    workdir or existing["workdir"],
-                    existing["id"],
-                ),
-            )
-        pipeline_id = store.db.scalar("SELECT id FROM pipelines WHERE name = ?", (name,))
-        store.db.execute(
-            "INSERT INTO pipeline_versions (pipeline_id, version, spec_hash, user_spec, "
-            "effective_spec, created) VALUES (?, ?, ?, ?, ?, ?)",
-            (
+            version, pipeline_id = existing.version + 1, existing.id
+            pipeline_table.update(
+                store.db,
                 pipeline_id,
-                version,
-                spec_hash,
-                json.dumps(user_spec, sort_keys=True),
-                spec_json,
-                now,
-            ),
+                version=version,
+                salt=spec["salt"],
+                output_branch=spec["outputBranch"],
+                workdir=workdir or existing.workdir,
+            )
+        pipeline_table.add_version(
+            store.db, pipeline_id, version, user_spec=user_spec, effective_spec=spec, created=now
         )
         _wire(store, name, spec)
         if pipeline_kind(spec) != "spout":
@@ -186,13 +174,11 @@ def _cron_repos(spec: dict[str, Any]) -> set[str]:
 
 def _wire(store: Store, name: str, spec: dict[str, Any]) -> None:
     """Output repo and branch, cron repos, input branches, and the provenance between them."""
-    if not store.db.one("SELECT 1 FROM repos WHERE name = ?", (name,)):
+    if not repo_exists(store, name):
         repos.create_repo(store, name, description=f"Output repo for pipeline {name}.")
     upstream: list[tuple[str, str]] = []
     for kind, body in iter_inputs(spec.get("input")):
-        if kind == "cron" and not store.db.one(
-            "SELECT 1 FROM repos WHERE name = ?", (body["repo"],)
-        ):
+        if kind == "cron" and not repo_exists(store, body["repo"]):
             repos.create_repo(store, body["repo"], description=f"Cron ticks for {name}.")
         branch = body.get("branch") or "master" if kind == "pfs" else "master"
         branches.ensure_branch(store, body["repo"], branch)
@@ -203,55 +189,47 @@ def _wire(store: Store, name: str, spec: dict[str, Any]) -> None:
 
 def pipeline_inputs(store: Store) -> dict[str, set[str]]:
     """Each pipeline's input repos, from its current effective spec."""
-    out: dict[str, set[str]] = {}
-    for row in current_versions(store):
-        spec = json.loads(row["effective_spec"])
-        out[row["name"]] = {body["repo"] for _, body in iter_inputs(spec.get("input"))}
-    return out
+    return {
+        p.name: {body["repo"] for _, body in iter_inputs(p.effective_spec.get("input"))}
+        for p in current_versions(store)
+    }
 
 
-def current_versions(store: Store) -> list[Row]:
-    return store.db.all(
-        "SELECT p.*, v.spec_hash, v.user_spec, v.effective_spec FROM pipelines p "
-        "JOIN pipeline_versions v ON v.pipeline_id = p.id AND v.version = p.version "
-        "ORDER BY p.name"
-    )
+def current_versions(store: Store) -> list[PipelineRecord]:
+    """Every pipeline at its current version, by name."""
+    return pipeline_table.current(store.db)
 
 
-def require_pipeline(store: Store, name: str) -> Row:
-    row = store.db.one(
-        "SELECT p.*, v.spec_hash, v.user_spec, v.effective_spec FROM pipelines p "
-        "JOIN pipeline_versions v ON v.pipeline_id = p.id AND v.version = p.version "
-        "WHERE p.name = ?",
-        (name,),
-    )
-    if row is None:
-        names = [r["name"] for r in store.db.all("SELECT name FROM pipelines")]
+def any_exist(store: Store) -> bool:
+    return pipeline_table.any_exist(store.db)
+
+
+def require_pipeline(store: Store, name: str) -> PipelineRecord:
+    found = pipeline_table.get(store.db, name)
+    if found is None:
+        names = pipeline_table.names(store.db)
         raise NotFound(
             f"pipeline {name!r} not found{did_you_mean(name, names)}",
             "see `pachlite list pipeline`",
         )
-    return row
+    return found
 
 
-def _info(store: Store, row: Row) -> PipelineInfo:
-    spec = json.loads(row["effective_spec"])
-    last = store.db.scalar(
-        "SELECT state FROM jobs WHERE pipeline_id = ? ORDER BY id DESC LIMIT 1", (row["id"],)
-    )
+def _info(store: Store, pipeline: PipelineRecord) -> PipelineInfo:
+    spec = pipeline.effective_spec
     return PipelineInfo(
-        name=row["name"],
-        version=row["version"],
-        spec_hash=row["spec_hash"],
-        state="paused" if row["stopped"] else "running",
-        created=row["created"],
+        name=pipeline.name,
+        version=pipeline.version,
+        spec_hash=pipeline.spec_hash,
+        state="paused" if pipeline.stopped else "running",
+        created=pipeline.created,
         description=spec.get("description") or "",
         input_repos=sorted({body["repo"] for _, body in iter_inputs(spec.get("input"))}),
-        user_spec=json.loads(row["user_spec"]),
+        user_spec=pipeline.user_spec,
         effective_spec=spec,
         notes=local_notes(spec),
-        last_job_state=last,
-        workdir=row["workdir"],
+        last_job_state=job_table.last_state(store.db, pipeline.id),
+        workdir=pipeline.workdir,
     )
 
 
@@ -260,32 +238,27 @@ def inspect_pipeline(store: Store, name: str) -> PipelineInfo:
 
 
 def list_pipelines(store: Store) -> list[PipelineInfo]:
-    return [_info(store, row) for row in current_versions(store)]
+    return [_info(store, p) for p in current_versions(store)]
 
 
 def set_stopped(store: Store, name: str, stopped: bool) -> None:
-    row = require_pipeline(store, name)
-    store.db.execute("UPDATE pipelines SET stopped = ? WHERE id = ?", (int(stopped), row["id"]))
+    pipeline_table.set_stopped(store.db, require_pipeline(store, name).id, stopped)
 
 
 def delete_pipeline(
     store: Store, name: str, *, keep_repo: bool = False, force: bool = False
 ) -> None:
     with store.db.atomic():
-        row = require_pipeline(store, name)
+        pipeline = require_pipeline(store, name)
         readers = sorted(p for p, ins in pipeline_inputs(store).items() if name in ins)
         if readers and not force:
             raise Conflict(
                 f"pipeline {name!r} feeds {', '.join(readers)}",
                 "delete those pipelines first, or pass --force",
             )
-        running = store.db.scalar(
-            "SELECT count(*) FROM jobs WHERE pipeline_id = ? AND state = ?",
-            (row["id"], str(JobState.RUNNING)),
-        )
-        if running and not force:
+        if job_table.running_count(store.db, pipeline.id) and not force:
             raise Conflict(f"pipeline {name!r} has a running job", "stop it first, or --force")
-        store.db.execute("DELETE FROM pipelines WHERE id = ?", (row["id"],))
+        pipeline_table.delete(store.db, pipeline.id)
         if not keep_repo:
             repos.delete_repo(store, name, force=True)
 

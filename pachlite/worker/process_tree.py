@@ -66,9 +66,7 @@ def kill_group(group: Group) -> int:
 
     The leader (a Popen child) is killed but not reaped: its Popen does that.
     """
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if group.session:
-            os.killpg(group.session, signal.SIGKILL)
+    signal_session(group, signal.SIGKILL)
     killed: set[int] = set()
     for _ in range(ROUNDS):
         alive = []
@@ -96,6 +94,13 @@ def kill_group(group: Group) -> int:
                     killed.add(member)
         time.sleep(0.005)  # let the kernel re-parent their children to us
     return len(killed)
+
+
+def signal_session(group: Group, sig: signal.Signals) -> None:
+    """Send `sig` to the leader's session (nothing once none of it is left)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if group.session:
+            os.killpg(group.session, sig)
 
 
 def _belongs(pid: int, group: Group) -> bool:

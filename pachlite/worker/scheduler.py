@@ -8,7 +8,6 @@ start (a job resets its output commit first, so a rerun is clean).
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +16,10 @@ from dataclasses import dataclass
 from pachlite.model import JobState
 from pachlite.pfs.store import Store
 from pachlite.pps.validate import iter_inputs, pipeline_kind
+from pachlite.ppsdb import jobs as job_table
+from pachlite.ppsdb import pipelines as pipeline_table
 from pachlite.worker import jobs
+from pachlite.worker.lifecycle import JobLifecycle
 from pachlite.worker.locks import SCHEDULER_LOCK
 
 ProgressFactory = Callable[[str, str, int], "Callable[[int, int], None] | None"]
@@ -48,13 +50,10 @@ def scheduler_lock(store: Store, on_wait: Callable[[], None] | None = None) -> I
 
 def pipeline_order(store: Store) -> list[str]:
     """Pipeline names, upstream first."""
-    inputs: dict[str, set[str]] = {}
-    for row in store.db.all(
-        "SELECT p.name, v.effective_spec FROM pipelines p JOIN pipeline_versions v "
-        "ON v.pipeline_id = p.id AND v.version = p.version"
-    ):
-        spec = json.loads(row["effective_spec"])
-        inputs[row["name"]] = {body["repo"] for _, body in iter_inputs(spec.get("input"))}
+    inputs: dict[str, set[str]] = {
+        p.name: {body["repo"] for _, body in iter_inputs(p.effective_spec.get("input"))}
+        for p in pipeline_table.current(store.db)
+    }
     ordered: list[str] = []
     pending = sorted(inputs)
     while pending:
@@ -68,25 +67,18 @@ def next_runnable(store: Store) -> int | None:
     """The first job, in DAG then commit order, whose inputs are all finished."""
     jobs.ensure_jobs(store)
     rank = {name: i for i, name in enumerate(pipeline_order(store))}
-    candidates = store.db.all(
-        "SELECT j.id, j.state, p.name, c.finished AS output_finished, v.effective_spec "
-        "FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id "
-        "JOIN pipeline_versions v ON v.pipeline_id = j.pipeline_id AND v.version = j.version "
-        "LEFT JOIN commits c ON c.id = j.output_commit "
-        "WHERE p.stopped = 0 AND j.state NOT IN (?, ?, ?, ?) ORDER BY j.output_commit",
-        [str(s) for s in JobState if s.terminal],
-    )
-    for row in sorted(candidates, key=lambda r: rank.get(r["name"], 0)):
-        if pipeline_kind(json.loads(row["effective_spec"])) != "batch":
+    candidates = job_table.open_jobs(store.db)
+    for job in sorted(candidates, key=lambda j: rank.get(j.pipeline, 0)):
+        if pipeline_kind(job.effective_spec) != "batch":
             continue  # services run under `pachlite up`, which owns their jobs
-        if row["output_finished"] is not None:
+        if job.output_finished is not None:
             # Someone finished the output commit by hand (finish commit --force).
-            jobs.set_state(
-                store, row["id"], JobState.KILLED, "output commit finished outside the job"
+            job_table.set_state(
+                store.db, job.id, JobState.KILLED, "output commit finished outside the job"
             )
             continue
-        if jobs.inputs_ready(store, jobs.load(store, row["id"])):
-            return int(row["id"])
+        if JobLifecycle.load(store, job.id).inputs_ready():
+            return job.id
     return None
 
 
@@ -103,8 +95,8 @@ def run_pending(
     store.require_writable()
     with scheduler_lock(store, on_wait):
         while not interrupted() and (job_row_id := next_runnable(store)) is not None:
-            record = jobs.load(store, job_row_id)
-            name, job_id = record.pipeline["name"], record.row["job_id"]
+            record = JobLifecycle.load(store, job_row_id)
+            name, job_id = record.pipeline.name, record.job.job_id
             callback = progress(name, job_id, 0) if progress else None
             state = jobs.run_job(store, job_row_id, callback, interrupted)
             ran.append(RanJob(name, job_id, state))

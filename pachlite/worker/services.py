@@ -2,36 +2,35 @@
 
 When a newer job's inputs are ready, the running process is stopped (with every process it
 started), its job finished with whatever it wrote to /pfs/out, and a new process started on
-the new data. A datum that cannot be laid out, or a process that cannot start, fails its job
-with the reason; the supervisor carries on. The process
-listens on internal_port; a forwarder serves it on 127.0.0.1:<external_port>. State for
-`pachlite list service` is kept in `<root>/services/<name>.json`.
+the new data. Each job goes through the same `JobLifecycle` as a batch job: begun, its
+output merged, finished with a state and reason. A datum that cannot be laid out, or a
+process that cannot start, fails its job with the reason; the supervisor carries on. The
+process listens on internal_port; a forwarder serves it on 127.0.0.1:<external_port>. State
+for `pachlite list service` is kept in `<root>/services/<name>.json`.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pachlite.errors import PachliteError
-from pachlite.model import JobState
-from pachlite.pfs import commits, provenance
+from pachlite.model import DatumState, JobState
+from pachlite.pfs.db import Row
 from pachlite.pfs.localfs import remove_tree
-from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
-from pachlite.pfs.tree import FILE, Entry, TreeEditor
-from pachlite.pps.datums import generate
-from pachlite.worker import jobs, outputs, process_tree
-from pachlite.worker.datum import DatumContext, Prepared, failure_reason, prepare
+from pachlite.pps.datums import Datum
+from pachlite.ppsdb import jobs as job_table
+from pachlite.worker import outputs, process
+from pachlite.worker.datum import Prepared, failure_reason, prepare
+from pachlite.worker.lifecycle import JobLifecycle
 from pachlite.worker.materialize import empty_inputs
 from pachlite.worker.proxy import Forwarder
-from pachlite.worker.spouts import Console, attach, kill_group, log_path
+from pachlite.worker.spouts import Console, log_path
 
 
 def state_dir(store: Store) -> Path:
@@ -54,11 +53,9 @@ class Service:
     workdir: str
     console: Console
     job_row: int | None = None
-    proc: subprocess.Popen[bytes] | None = None
+    proc: process.Process | None = None
     prepared: Prepared | None = None
-    group: process_tree.Group | None = None
     forwarder: Forwarder | None = None
-    readers: list[threading.Thread] = field(default_factory=list)
 
     @property
     def ports(self) -> tuple[int, int]:
@@ -88,11 +85,10 @@ class Service:
         elif newest is None and self.proc is None:
             # Nothing new since an earlier `up` stopped: serve the last served data again,
             # as a Pachyderm service keeps running between input commits.
-            last = self._last_served_job()
+            last = job_table.last_succeeded(self.store.db, self.pipeline_id)
             if last is not None:
                 self._resume(last)
-        elif self.proc is not None and self.proc.poll() is not None:
-            code = self.proc.returncode
+        elif self.proc is not None and (code := self.proc.poll()) is not None:
             self.console(self.name, f"service exited with code {code}; restarting")
             job = self.job_row
             self._stop_process()
@@ -100,39 +96,23 @@ class Service:
                 self._start(job)
 
     def _newest_ready_job(self) -> int | None:
-        jobs.ensure_jobs(self.store)
-        rows = self.store.db.all(
-            "SELECT id FROM jobs WHERE pipeline_id = ? AND state NOT IN (?, ?, ?, ?) "
-            "ORDER BY output_commit DESC",
-            [self.pipeline_id, *[str(s) for s in JobState if s.terminal]],
-        )
+        job_table.ensure(self.store.db)
         ready = [
-            r["id"] for r in rows if jobs.inputs_ready(self.store, jobs.load(self.store, r["id"]))
+            job_row
+            for job_row in job_table.open_of(self.store.db, self.pipeline_id)
+            if JobLifecycle.load(self.store, job_row).inputs_ready()
         ]
         if not ready:
             return None
         for older in ready[1:]:  # superseded before they ever served
             if older != self.job_row:
                 self._close_job(older, JobState.SUCCESS, "superseded by a newer input commit")
-        return int(ready[0])
-
-    def _last_served_job(self) -> int | None:
-        row = self.store.db.one(
-            "SELECT id FROM jobs WHERE pipeline_id = ? AND state = ? "
-            "ORDER BY output_commit DESC LIMIT 1",
-            (self.pipeline_id, str(JobState.SUCCESS)),
-        )
-        return int(row["id"]) if row else None
-
-    def _datums(self, job_row: int) -> tuple[jobs.JobRecord, Any, list[Any], list[Any]]:
-        record = jobs.load(self.store, job_row)
-        output = commit_by_row_id(self.store, record.row["output_commit"])
-        inputs = provenance.upstream(self.store, output)
-        datums = generate(record.spec.get("input"), jobs.listings(self.store, record.spec, inputs))
-        return record, output, inputs, datums
+        return ready[0]
 
     def _start(self, job_row: int) -> None:
-        record, output, inputs, datums = self._datums(job_row)
+        job = JobLifecycle.load(self.store, job_row)
+        inputs = job.inputs()
+        datums = job.datums(inputs)
         self.job_row = job_row
         if len(datums) != 1:
             self._close_job(
@@ -142,37 +122,25 @@ class Service:
             )
             self.job_row = None
             return
-        datum = datums[0]
-        _, base_tree = jobs.base_of(self.store, record, output)
-        commits.set_content(self.store, output["id"], base_tree)
-        self.store.db.execute(
-            "UPDATE jobs SET state = ?, started = ?, data_total = 1 WHERE id = ?",
-            (str(JobState.RUNNING), time.time(), job_row),
-        )
-        error = self._launch(record, datum, output, inputs)
+        job.reset_output()
+        job.begin(data_total=1)
+        error = self._launch(job, datums[0], inputs)
         if error:
             self._close_job(job_row, JobState.FAILURE, error)
             self.job_row = None
 
     def _resume(self, job_row: int) -> None:
         """Serve a finished job's data again; its commit stays as it is (no job, no output)."""
-        record, output, inputs, datums = self._datums(job_row)
+        job = JobLifecycle.load(self.store, job_row)
+        inputs = job.inputs()
+        datums = job.datums(inputs)
         if len(datums) == 1:
-            self._launch(record, datums[0], output, inputs)
+            self._launch(job, datums[0], inputs)
 
-    def _launch(self, record: jobs.JobRecord, datum: Any, output: Any, inputs: Any) -> str | None:
+    def _launch(self, job: JobLifecycle, datum: Datum, inputs: list[Row]) -> str | None:
         """Start the process on the datum; the reason it could not start, or None."""
-        ctx = DatumContext(
-            pipeline=self.name,
-            job_id=record.row["job_id"],
-            spec=record.spec,
-            workdir=self.workdir,
-            scratch_root=self.store.root / "scratch",
-            objects=self.store.objects,
-            files_under=lambda item: jobs.files_under(self.store, item),
-            extra_env={"PACHLITE_ROOT": str(self.store.root)},
-        )
-        scratch = self.store.root / "scratch" / record.row["job_id"] / "service"
+        ctx = job.datum_context(workdir=self.workdir, extra_env={})
+        scratch = self.store.root / "scratch" / job.job.job_id / "service"
         try:
             self.prepared = prepare(ctx, datum, scratch)
         except Exception as exc:
@@ -180,25 +148,19 @@ class Service:
         external, internal = self.ports
         if self.forwarder is None and external and internal and external != internal:
             self.forwarder = Forwarder(external, internal)
-        log_file = log_path(self.store, self.name)
-        process_tree.become_subreaper()
-        group = process_tree.Group.new()
+        sink = process.log_file_sink(log_path(self.store, self.name), self.name, self.console)
         try:
-            self.proc = subprocess.Popen(
+            self.proc = process.start(
                 self.prepared.argv,
                 cwd=self.prepared.cwd,
-                env=group.env(self.prepared.env),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
+                env=self.prepared.env,
+                stdin=self.prepared.stdin,
+                sink=sink,
             )
         except (OSError, ValueError) as exc:
             self._drop_scratch()
             return f"cannot start the service: {getattr(exc, 'strerror', None) or exc}"
-        self.group = group.started(self.proc.pid)
-        self.readers = attach(self.proc, self.prepared.stdin, self.name, log_file, self.console)
-        self._write_state("running", output)
+        self._write_state("running", inputs)
         self.console(
             self.name,
             f"serving {self.url} on data {inputs[0]['repo']}@{inputs[0]['commit_id']}"
@@ -212,8 +174,7 @@ class Service:
         external, internal = self.ports
         return f"http://127.0.0.1:{external or internal}"
 
-    def _write_state(self, state: str, output: Any) -> None:
-        inputs = provenance.upstream(self.store, output) if output is not None else []
+    def _write_state(self, state: str, inputs: list[Row]) -> None:
         (state_dir(self.store) / f"{self.name}.json").write_text(
             json.dumps(
                 {
@@ -229,13 +190,9 @@ class Service:
 
     def _stop_process(self) -> None:
         if self.proc is not None:
-            kill_group(self.proc)
-            if self.group is not None:
-                process_tree.kill_group(self.group)  # daemons it started, too
-            for reader in self.readers:
-                reader.join(timeout=2)
+            # Daemons it started, too.
+            self.proc.end(grace_s=process.STOP_GRACE_S, drain_s=process.DRAIN_S)
             self.proc = None
-            self.group = None
 
     def _finish_current(self, state: JobState, reason: str | None) -> None:
         """Stop the process; its job ends with what it wrote to /pfs/out."""
@@ -253,15 +210,10 @@ class Service:
                 )
             except PachliteError as exc:
                 state, reason = JobState.FAILURE, f"bad output: {exc}"
-        record = jobs.load(self.store, self.job_row)
+        job = JobLifecycle.load(self.store, self.job_row)
         with self.store.db.atomic():
             if puts:
-                output = commit_by_row_id(self.store, record.row["output_commit"])
-                editor = TreeEditor(self.store.trees, output["tree"])
-                for put in puts:
-                    editor.put(put.path, Entry(FILE, put.hash, put.size))
-                tree, _ = editor.flush(self.store.save_tree)
-                commits.set_content(self.store, output["id"], tree)
+                job.merge(job.output()["tree"], puts)
             self._close_job(self.job_row, state, reason)
         self._drop_scratch()
         self.job_row = None
@@ -272,14 +224,11 @@ class Service:
         self.prepared = None
 
     def _close_job(self, job_row: int, state: JobState, reason: str | None) -> None:
-        record = jobs.load(self.store, job_row)
-        error = None if state == JobState.SUCCESS else reason
-        commits.close_commit(self.store, record.row["output_commit"], error=error)
-        column = "data_processed" if state == JobState.SUCCESS else "data_failed"
-        self.store.db.execute(
-            f"UPDATE jobs SET {column} = 1, data_total = 1 WHERE id = ?", (job_row,)
-        )
-        jobs.set_state(self.store, job_row, state, reason)
+        """End a job of this service, its single datum counted as processed or failed."""
+        with self.store.db.atomic():
+            datum = DatumState.SUCCESS if state == JobState.SUCCESS else DatumState.FAILED
+            job_table.set_single_datum(self.store.db, job_row, datum)
+            JobLifecycle.load(self.store, job_row).finish(state, reason)
 
     def stop(self) -> None:
         self._finish_current(JobState.SUCCESS, None)

@@ -7,20 +7,15 @@ Its stdout and stderr go to `<root>/logs/<pipeline>.log` and to the `up` console
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pachlite.pfs.store import Store
-from pachlite.worker import process_tree
-from pachlite.worker.datum_log import LINE_BYTES
+from pachlite.worker import process
 
 Console = Callable[[str, str], None]  # (source, line)
 BACKOFF_START_S = 1.0
@@ -61,45 +56,6 @@ def read_log(store: Store, name: str) -> Iterator[str]:
             yield line.rstrip("\n")
 
 
-def pump(stream: IO[bytes], tag: str, log_file: Path, console: Console) -> None:
-    with open(log_file, "a", buffering=1) as log:
-        for raw in iter(lambda: stream.readline(LINE_BYTES), b""):
-            line = raw.decode(errors="replace").rstrip("\n")
-            log.write(f"{time.time():.3f} {tag} {line}\n")
-            console(tag, line)
-    stream.close()
-
-
-def attach(
-    proc: subprocess.Popen[bytes], stdin: str, tag: str, log_file: Path, console: Console
-) -> list[threading.Thread]:
-    """Feed a long-running process its stdin; pump its stdout and stderr to log and console."""
-    assert proc.stdin and proc.stdout and proc.stderr
-    with contextlib.suppress(OSError):
-        proc.stdin.write(stdin.encode())
-        proc.stdin.close()
-    readers = [
-        threading.Thread(target=pump, args=(s, tag, log_file, console), daemon=True)
-        for s in (proc.stdout, proc.stderr)
-    ]
-    for reader in readers:
-        reader.start()
-    return readers
-
-
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=5)
-    except (ProcessLookupError, PermissionError):
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # anything it left behind
-
-
 @dataclass
 class Spout:
     store: Store
@@ -107,13 +63,11 @@ class Spout:
     spec: Mapping[str, Any]
     workdir: str
     console: Console
-    proc: subprocess.Popen[bytes] | None = None
+    proc: process.Process | None = None
     finished: bool = False
     restarts: int = 0
-    group: process_tree.Group | None = None
     next_start: float = 0.0
     backoff: float = BACKOFF_START_S
-    readers: list[threading.Thread] = field(default_factory=list)
 
     def poll(self) -> None:
         """Start, watch, or restart the process, as its state asks."""
@@ -126,11 +80,7 @@ class Spout:
         code = self.proc.poll()
         if code is None:
             return
-        if self.group is not None:
-            process_tree.kill_group(self.group)  # whatever the exited spout left running
-            self.group = None
-        for reader in self.readers:
-            reader.join(timeout=2)
+        self.proc.end(drain_s=process.DRAIN_S)  # whatever the exited spout left running
         self.proc = None
         if code == 0:
             self.finished = True
@@ -146,32 +96,23 @@ class Spout:
         stdin = "".join(
             line + "\n" for line in (self.spec.get("transform") or {}).get("stdin") or []
         )
-        log_file = log_path(self.store, self.name)
-        process_tree.become_subreaper()
-        group = process_tree.Group.new()
+        sink = process.log_file_sink(log_path(self.store, self.name), self.name, self.console)
         try:
-            self.proc = subprocess.Popen(
+            self.proc = process.start(
                 cmd,
                 cwd=self.workdir,
-                env=group.env(process_env(self.store, self.name, self.spec)),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
+                env=process_env(self.store, self.name, self.spec),
+                stdin=stdin,
+                sink=sink,
             )
         except (OSError, ValueError) as exc:
             self.console(
                 self.name, f"cannot start {cmd[:1]}: {getattr(exc, 'strerror', None) or exc}"
             )
             self.finished = True
-            return
-        self.group = group.started(self.proc.pid)
-        self.readers = attach(self.proc, stdin, self.name, log_file, self.console)
 
     def stop(self) -> None:
         if self.proc is not None:
-            kill_group(self.proc)
+            # Daemons it started, too.
+            self.proc.end(grace_s=process.STOP_GRACE_S, drain_s=process.DRAIN_S)
             self.proc = None
-        if self.group is not None:
-            process_tree.kill_group(self.group)  # daemons it started, too
-            self.group = None

@@ -10,7 +10,6 @@ is left open. One `up` per data root: a second one is refused.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -20,9 +19,11 @@ from datetime import UTC, datetime
 
 from pachlite.errors import Conflict
 from pachlite.pfs import repos
+from pachlite.pfs.refs import repo_exists
 from pachlite.pfs.store import Store
 from pachlite.pps.cron import parse_schedule
 from pachlite.pps.validate import iter_inputs, pipeline_kind
+from pachlite.ppsdb import pipelines as pipeline_table
 from pachlite.worker import job_info, pipelines, scheduler
 from pachlite.worker.locks import UP_LOCK
 from pachlite.worker.services import Service
@@ -58,23 +59,14 @@ def apply_specs(store: Store, spec_dir: str, console: Console) -> list[str]:
     for _, spec in batch:
         for kind, body in iter_inputs(spec.get("input")):
             repo = body.get("repo")
-            if (
-                kind == "pfs"
-                and repo
-                and repo not in produced
-                and not store.db.one("SELECT 1 FROM repos WHERE name = ?", (repo,))
-            ):
+            if kind == "pfs" and repo and repo not in produced and not repo_exists(store, repo):
                 repos.create_repo(store, repo, description="Input repo (created by pachlite up).")
                 console("up", f"created repo {repo}")
     changed = []
     for source, spec in pipelines.order_specs(batch):
         name = spec["pipeline"]["name"]
-        current = store.db.one(
-            "SELECT v.user_spec FROM pipelines p JOIN pipeline_versions v "
-            "ON v.pipeline_id = p.id AND v.version = p.version WHERE p.name = ?",
-            (name,),
-        )
-        if current is not None and json.loads(current["user_spec"]) == spec:
+        current = pipeline_table.get(store.db, name)
+        if current is not None and current.user_spec == spec:
             continue
         info = pipelines.create_pipeline(store, spec, source=source, update=current is not None)
         console(
@@ -95,19 +87,17 @@ class Supervisor:
 
     def refresh(self) -> None:
         """Know every spout and service pipeline, and follow their current versions."""
-        for row in pipelines.current_versions(self.store):
-            spec = json.loads(row["effective_spec"])
+        for pipeline in pipelines.current_versions(self.store):
+            spec, name = pipeline.effective_spec, pipeline.name
             kind = pipeline_kind(spec)
-            if row["stopped"]:
-                self._drop(row["name"])
+            if pipeline.stopped:
+                self._drop(name)
                 continue
-            if kind == "spout" and row["name"] not in self.spouts:
-                self.spouts[row["name"]] = Spout(
-                    self.store, row["name"], spec, row["workdir"], self.console
-                )
-            if kind == "service" and row["name"] not in self.services:
-                self.services[row["name"]] = Service(
-                    self.store, row["name"], row["id"], spec, row["workdir"], self.console
+            if kind == "spout" and name not in self.spouts:
+                self.spouts[name] = Spout(self.store, name, spec, pipeline.workdir, self.console)
+            if kind == "service" and name not in self.services:
+                self.services[name] = Service(
+                    self.store, name, pipeline.id, spec, pipeline.workdir, self.console
                 )
 
     def _drop(self, name: str) -> None:
@@ -118,16 +108,15 @@ class Supervisor:
 
     def tick_crons(self, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
-        for row in pipelines.current_versions(self.store):
-            spec = json.loads(row["effective_spec"])
-            for kind, body in iter_inputs(spec.get("input")):
+        for pipeline in pipelines.current_versions(self.store):
+            for kind, body in iter_inputs(pipeline.effective_spec.get("input")):
                 if kind != "cron":
                     continue
                 schedule = parse_schedule(body.get("spec") or "")
-                last = self.last_tick.get(body["repo"]) or self._latest_tick(body, row["created"])
+                last = self.last_tick.get(body["repo"]) or self._latest_tick(body, pipeline.created)
                 due = schedule.next_after(last)
                 if due is not None and due <= now:
-                    job_info.run_cron(self.store, row["name"], due)
+                    job_info.run_cron(self.store, pipeline.name, due)
                     self.last_tick[body["repo"]] = due
 
     def _latest_tick(self, body: dict[str, object], created: float) -> datetime:
