@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -13,7 +12,8 @@ from pachlite.model import DatumInfo, JobInfo, LogLine, PipelineInfo
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.datums import Datum
-from pachlite.pps.validate import iter_inputs, pipeline_kind
+from pachlite.pps.pipeline_spec import CronInput, load_spec
+from pachlite.pps.spec import Spec
 from pachlite.worker import job_info, pipelines, scheduler, services, spouts, up
 
 
@@ -22,7 +22,7 @@ class PpsVerbs:
 
     def create_pipeline(
         self,
-        spec: str | os.PathLike[str] | dict[str, Any],
+        spec: str | os.PathLike[str] | Spec,
         *,
         update: bool = False,
         reprocess: bool = False,
@@ -45,7 +45,7 @@ class PpsVerbs:
 
     def update_pipeline(
         self,
-        spec: str | os.PathLike[str] | dict[str, Any],
+        spec: str | os.PathLike[str] | Spec,
         *,
         reprocess: bool = False,
         stdin_text: str | None = None,
@@ -172,9 +172,9 @@ class PpsVerbs:
         rows = pipelines.current_versions(self.store)
         names = {row["name"] for row in rows}
         for row in rows:
-            spec = json.loads(row["effective_spec"])
-            kind = pipeline_kind(spec)
-            image = (spec.get("transform") or {}).get("image", "")
+            spec = load_spec(row["effective_spec"])
+            kind = spec.kind
+            image = spec.transform.image or ""  # null only if the user wrote null
             graph.add(
                 Node(
                     row["name"],
@@ -182,10 +182,10 @@ class PpsVerbs:
                     "pipeline" if kind == "batch" else kind,
                 )
             )
-            for input_kind, body in iter_inputs(spec.get("input")):
-                repo = body["repo"]
+            for leaf in spec.leaves():
+                repo = leaf.repo
                 if repo not in names:
-                    label = "cron " + str(body.get("spec")) if input_kind == "cron" else "repo"
+                    label = "cron " + leaf.spec if isinstance(leaf, CronInput) else "repo"
                     graph.add(Node(repo, (repo, label), "repo"))
                 graph.link(repo, row["name"])
         return graph

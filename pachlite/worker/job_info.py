@@ -16,7 +16,7 @@ from pachlite.pfs.objects import EMPTY_HASH
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pps.cron import tick_name
-from pachlite.pps.validate import iter_inputs
+from pachlite.pps.pipeline_spec import load_spec
 from pachlite.uri import CommitRef
 from pachlite.worker import jobs
 from pachlite.worker.pipelines import require_pipeline
@@ -31,7 +31,7 @@ JOB_SELECT = (
 def _job_info(store: Store, row: Row) -> JobInfo:
     output = commit_by_row_id(store, row["output_commit"]) if row["output_commit"] else None
     inputs = provenance.upstream(store, output) if output is not None else []
-    spec = json.loads(row["effective_spec"])
+    spec = load_spec(row["effective_spec"])
     return JobInfo(
         pipeline=row["pipeline"],
         id=row["job_id"],
@@ -49,7 +49,7 @@ def _job_info(store: Store, row: Row) -> JobInfo:
         data_skipped=row["data_skipped"],
         data_failed=row["data_failed"],
         data_recovered=row["data_recovered"],
-        image=(spec.get("transform") or {}).get("image") or "",
+        image=spec.transform.image or "",
         git_commit=row["git_commit"],
     )
 
@@ -237,19 +237,17 @@ def _log_pages(
 def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[str]:
     """A tick stamped now for every cron input: an empty file named by the time (§2.8)."""
     row = require_pipeline(store, pipeline)
-    spec = json.loads(row["effective_spec"])
+    spec = load_spec(row["effective_spec"])
     moment = now or datetime.now(UTC)
     ticked = []
-    for kind, body in iter_inputs(spec.get("input")):
-        if kind != "cron":
-            continue
+    for cron in spec.cron_inputs:
         ops: list[files.Op] = []
-        if body.get("overwrite"):
+        if cron.overwrite:
             ops.append(files.Delete("/", recursive=True))
         store.objects.put_bytes(b"")
         ops.append(files.Put("/" + tick_name(moment), EMPTY_HASH, 0))
-        commit = files.modify(store, CommitRef(body["repo"], branch="master"), ops)
-        ticked.append(f"{body['repo']}@{commit['commit_id']}")
+        commit = files.modify(store, CommitRef(cron.repo, branch=cron.branch), ops)
+        ticked.append(f"{cron.repo}@{commit['commit_id']}")
     if not ticked:
         raise InvalidArgument(f"pipeline {pipeline!r} has no cron input")
     return ticked

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from pachlite.failpoints import failpoint
 from pachlite.model import DatumState, JobState
@@ -29,10 +28,9 @@ from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import EMPTY_TREE, FILE, Entry, TreeEditor
-from pachlite.pps.datums import Datum, Item, generate
+from pachlite.pps.datums import Datum, InputCommit, Item, generate
+from pachlite.pps.pipeline_spec import PipelineSpec, load_spec
 from pachlite.pps.plan import JobPlan, Previous, plan_job
-from pachlite.pps.spec import parse_duration
-from pachlite.pps.validate import iter_inputs
 from pachlite.worker import datum_records
 from pachlite.worker.datum import DatumContext, DatumResult, failure_reason, run_datum
 from pachlite.worker.listing import input_commit
@@ -44,7 +42,7 @@ Progress = Callable[[int, int], None]  # (datums done, datums total)
 class JobRecord:
     row: Row
     pipeline: Row
-    spec: dict[str, Any]
+    spec: PipelineSpec
     spec_hash: str = ""
 
     @property
@@ -80,7 +78,7 @@ def load(store: Store, job_row_id: int) -> JobRecord:
         (row["pipeline_id"], row["version"]),
     )
     assert version is not None
-    return JobRecord(row, pipeline, json.loads(version["effective_spec"]), version["spec_hash"])
+    return JobRecord(row, pipeline, load_spec(version["effective_spec"]), version["spec_hash"])
 
 
 def inputs_ready(store: Store, job: JobRecord) -> bool:
@@ -132,7 +130,7 @@ def run_job(
     try:
         base_job, base_tree = base_of(store, job, output)
         commits.set_content(store, output["id"], base_tree)
-        datums = generate(job.spec.get("input"), listings(store, job.spec, inputs))
+        datums = generate(job.spec.input, listings(store, job.spec, inputs))
         plan = _plan(store, job, datums, base_job)
         store.db.execute(
             "UPDATE jobs SET data_total = ?, data_skipped = ? WHERE id = ?",
@@ -178,14 +176,16 @@ def base_of(store: Store, job: JobRecord, output: Row) -> tuple[Row | None, str]
     return None, EMPTY_TREE
 
 
-def listings(store: Store, spec: dict[str, Any], inputs: list[Row]) -> dict[Any, Any]:
+def listings(
+    store: Store, spec: PipelineSpec, inputs: list[Row]
+) -> dict[tuple[str, str] | str, InputCommit]:
+    """What each input of the spec reads: the commit of its repo among the job's inputs."""
     by_repo = {c["repo"]: c for c in inputs}
-    listings: dict[Any, Any] = {}
-    for kind, body in iter_inputs(spec.get("input")):
-        commit = by_repo.get(body["repo"])
+    listings: dict[tuple[str, str] | str, InputCommit] = {}
+    for leaf in spec.leaves():
+        commit = by_repo.get(leaf.repo)
         if commit is not None:
-            branch = body.get("branch") or "master" if kind == "pfs" else "master"
-            listings[(body["name"], body["repo"])] = input_commit(store, commit, branch)
+            listings[(leaf.name, leaf.repo)] = input_commit(store, commit, leaf.branch)
     return listings
 
 
@@ -200,7 +200,7 @@ def _plan(store: Store, job: JobRecord, datums: list[Datum], base_job: Row | Non
     forced = set(json.loads(job.row["forced"]))
     for datum_id in forced & base.keys():
         base[datum_id] = Previous(datum_id, "", "FORCED", base[datum_id].outputs)
-    no_skip = job.spec.get("reprocessSpec") == "every_job"
+    no_skip = job.spec.reprocess_spec == "every_job"
     return plan_job(datums, job.pipeline["salt"], base, no_skip=no_skip)
 
 
@@ -221,7 +221,7 @@ def _run_phases(
         files_under=lambda item: files_under(store, item),
         extra_env={"PACHLITE_ROOT": str(store.root), "PPS_SPEC_COMMIT": job.spec_commit},
     )
-    workers = max(1, int((job.spec.get("parallelismSpec") or {}).get("constant") or 1))
+    workers = max(1, job.spec.parallelism)
     done = len(plan.skipped)
     results: list[DatumResult] = []
     if progress:
@@ -355,8 +355,8 @@ def _finish(
     return current_state(store, job_id)
 
 
-def _deadline(spec: dict[str, Any]) -> float | None:
-    seconds = parse_duration(spec.get("jobTimeout"), "job_timeout")
+def _deadline(spec: PipelineSpec) -> float | None:
+    seconds = spec.job_timeout
     return None if seconds is None else time.monotonic() + seconds
 
 

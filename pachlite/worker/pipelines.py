@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, did_you_mean
 from pachlite.model import JobState, PipelineInfo
@@ -24,21 +23,18 @@ from pachlite.pfs.db import Row
 from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_row
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
-from pachlite.pps.datums import Datum, generate
-from pachlite.pps.validate import (
-    effective_spec,
-    iter_inputs,
-    local_notes,
-    pipeline_kind,
-    validate,
-)
+from pachlite.pps.dag import upstream_first
+from pachlite.pps.datums import Datum, InputCommit, generate
+from pachlite.pps.pipeline_spec import CronInput, PipelineSpec, load_spec, parse_spec
+from pachlite.pps.spec import Spec
+from pachlite.pps.validate import effective_spec, iter_inputs, local_notes, validate
 from pachlite.worker.jobs import ensure_jobs
 from pachlite.worker.listing import input_commit
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 
 
-def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, Spec]]:
     """(source, normalised user spec) for a file, every spec file in a directory, or '-'."""
     if path == "-":
         sources = [("<stdin>", stdin_text or "")]
@@ -60,31 +56,32 @@ def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, dict
     return out
 
 
-def order_specs(batch: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    """Upstream pipelines of a batch first, so their output repos exist for the next ones."""
-    names = {((s.get("pipeline") or {}).get("name")) for _, s in batch}
-    ordered: list[tuple[str, dict[str, Any]]] = []
-    pending = list(batch)
-    while pending:
-        done = {(s.get("pipeline") or {}).get("name") for _, s in ordered}
-        ready = [
-            item
-            for item in pending
-            if all(
-                body.get("repo") not in names or body.get("repo") in done
-                for _, body in iter_inputs(item[1].get("input"))
-            )
-        ]
-        if not ready:
-            ready = pending[:1]  # a cycle: validation reports it
-        ordered.extend(ready)
-        pending = [item for item in pending if item not in ready]
-    return ordered
+def order_specs(batch: list[tuple[str, Spec]]) -> list[tuple[str, Spec]]:
+    """Upstream pipelines of a batch first, so their output repos exist for the next ones; a
+    cycle between them is refused. A spec reading its own output is left to validation: a new
+    pipeline's output repo does not exist yet, and an update is refused as a cycle there."""
+    by_name: dict[str, list[tuple[str, Spec]]] = {}
+    for item in batch:
+        by_name.setdefault(_name(item[1]), []).append(item)
+    inputs = {
+        name: {
+            str(body.get("repo"))
+            for _, spec in items
+            for _, body in iter_inputs(spec.get("input"))
+            if body.get("repo") != name
+        }
+        for name, items in by_name.items()
+    }
+    return [item for name in upstream_first(inputs) for item in by_name[name]]
+
+
+def _name(spec: Spec) -> str:
+    return str((spec.get("pipeline") or {}).get("name") or "")
 
 
 def create_pipelines(
     store: Store,
-    batch: list[tuple[str, dict[str, Any]]],
+    batch: list[tuple[str, Spec]],
     *,
     update: bool = False,
     reprocess: bool = False,
@@ -105,14 +102,14 @@ def create_pipelines(
 
 def create_pipeline(
     store: Store,
-    user_spec: dict[str, Any],
+    user_spec: Spec,
     *,
     source: str = "<spec>",
     update: bool = False,
     reprocess: bool = False,
     workdir: str | None = None,
 ) -> PipelineInfo:
-    name = (user_spec.get("pipeline") or {}).get("name") or ""
+    name = _name(user_spec)
     with store.db.atomic():
         existing = store.db.one("SELECT * FROM pipelines WHERE name = ?", (name,))
         if existing is not None and not update:
@@ -137,6 +134,7 @@ def create_pipeline(
             pipeline_inputs=pipeline_inputs(store),
             source=source,
         )
+        parsed = parse_spec(spec)
         spec_json = json.dumps(spec, sort_keys=True)
         spec_hash = hashlib.sha256(spec_json.encode()).hexdigest()
         now = time.time()
@@ -145,7 +143,7 @@ def create_pipeline(
             store.db.execute(
                 "INSERT INTO pipelines (name, version, salt, output_branch, workdir, created) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (name, version, spec["salt"], spec["outputBranch"], workdir or os.getcwd(), now),
+                (name, version, parsed.salt, parsed.output_branch, workdir or os.getcwd(), now),
             )
         else:
             store.db.execute(
@@ -153,8 +151,8 @@ def create_pipeline(
                 "WHERE id = ?",
                 (
                     version,
-                    spec["salt"],
-                    spec["outputBranch"],
+                    parsed.salt,
+                    parsed.output_branch,
                     workdir or existing["workdir"],
                     existing["id"],
                 ),
@@ -172,41 +170,41 @@ def create_pipeline(
                 now,
             ),
         )
-        _wire(store, name, spec)
-        if pipeline_kind(spec) != "spout":
+        _wire(store, parsed)
+        if parsed.kind != "spout":
             # A spout has no inputs and no jobs: it writes its own commits (reference §6.1).
-            commits.start_auto_commit(store, name, spec["outputBranch"])
+            commits.start_auto_commit(store, name, parsed.output_branch)
         ensure_jobs(store)
         return inspect_pipeline(store, name)
 
 
-def _cron_repos(spec: dict[str, Any]) -> set[str]:
+def _cron_repos(spec: Spec) -> set[str]:
+    """The cron repos an effective spec (not yet validated) would make."""
     return {body["repo"] for kind, body in iter_inputs(spec.get("input")) if kind == "cron"}
 
 
-def _wire(store: Store, name: str, spec: dict[str, Any]) -> None:
+def _wire(store: Store, spec: PipelineSpec) -> None:
     """Output repo and branch, cron repos, input branches, and the provenance between them."""
+    name = spec.name
     if not store.db.one("SELECT 1 FROM repos WHERE name = ?", (name,)):
         repos.create_repo(store, name, description=f"Output repo for pipeline {name}.")
     upstream: list[tuple[str, str]] = []
-    for kind, body in iter_inputs(spec.get("input")):
-        if kind == "cron" and not store.db.one(
-            "SELECT 1 FROM repos WHERE name = ?", (body["repo"],)
+    for leaf in spec.leaves():
+        if isinstance(leaf, CronInput) and not store.db.one(
+            "SELECT 1 FROM repos WHERE name = ?", (leaf.repo,)
         ):
-            repos.create_repo(store, body["repo"], description=f"Cron ticks for {name}.")
-        branch = body.get("branch") or "master" if kind == "pfs" else "master"
-        branches.ensure_branch(store, body["repo"], branch)
-        if (body["repo"], branch) not in upstream:
-            upstream.append((body["repo"], branch))
-    branches.set_provenance(store, name, spec["outputBranch"], upstream)
+            repos.create_repo(store, leaf.repo, description=f"Cron ticks for {name}.")
+        branches.ensure_branch(store, leaf.repo, leaf.branch)
+        if (leaf.repo, leaf.branch) not in upstream:
+            upstream.append((leaf.repo, leaf.branch))
+    branches.set_provenance(store, name, spec.output_branch, upstream)
 
 
 def pipeline_inputs(store: Store) -> dict[str, set[str]]:
     """Each pipeline's input repos, from its current effective spec."""
     out: dict[str, set[str]] = {}
     for row in current_versions(store):
-        spec = json.loads(row["effective_spec"])
-        out[row["name"]] = {body["repo"] for _, body in iter_inputs(spec.get("input"))}
+        out[row["name"]] = load_spec(row["effective_spec"]).input_repos
     return out
 
 
@@ -235,7 +233,8 @@ def require_pipeline(store: Store, name: str) -> Row:
 
 
 def _info(store: Store, row: Row) -> PipelineInfo:
-    spec = json.loads(row["effective_spec"])
+    spec = json.loads(row["effective_spec"])  # shown as stored: unmodelled fields round-trip
+    parsed = load_spec(row["effective_spec"])
     last = store.db.scalar(
         "SELECT state FROM jobs WHERE pipeline_id = ? ORDER BY id DESC LIMIT 1", (row["id"],)
     )
@@ -245,8 +244,8 @@ def _info(store: Store, row: Row) -> PipelineInfo:
         spec_hash=row["spec_hash"],
         state="paused" if row["stopped"] else "running",
         created=row["created"],
-        description=spec.get("description") or "",
-        input_repos=sorted({body["repo"] for _, body in iter_inputs(spec.get("input"))}),
+        description=parsed.description,
+        input_repos=sorted(parsed.input_repos),
         user_spec=json.loads(row["user_spec"]),
         effective_spec=spec,
         notes=local_notes(spec),
@@ -290,24 +289,23 @@ def delete_pipeline(
             repos.delete_repo(store, name, force=True)
 
 
-def preview_datums(store: Store, user_spec: dict[str, Any], source: str) -> list[Datum]:
+def preview_datums(store: Store, user_spec: Spec, source: str) -> list[Datum]:
     """The datums a spec would get from the inputs' current heads, without creating it."""
-    spec = effective_spec(user_spec)
-    listings: dict[Any, Any] = {}
-    for kind, body in iter_inputs(spec.get("input")):
-        branch = body.get("branch") or "master" if kind == "pfs" else "master"
+    spec = parse_spec(effective_spec(user_spec))
+    listings: dict[tuple[str, str] | str, InputCommit] = {}
+    for leaf in spec.leaves():
         try:
-            repo = repo_row(store, body["repo"])
+            repo = repo_row(store, leaf.repo)
         except NotFound:
-            if kind == "cron":
+            if isinstance(leaf, CronInput):
                 continue
             raise
-        head = branch_row(store, repo, branch)
+        head = branch_row(store, repo, leaf.branch)
         if head is not None and head["head"] is not None:
-            listings[(body["name"], body["repo"])] = input_commit(
-                store, commit_by_row_id(store, head["head"]), branch
+            listings[(leaf.name, leaf.repo)] = input_commit(
+                store, commit_by_row_id(store, head["head"]), leaf.branch
             )
-    return generate(spec.get("input"), listings)
+    return generate(spec.input, listings)
 
 
 def names_of(items: Iterable[PipelineInfo]) -> list[str]:

@@ -8,7 +8,6 @@ start (a job resets its output commit first, so a rerun is clean).
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +15,8 @@ from dataclasses import dataclass
 
 from pachlite.model import JobState
 from pachlite.pfs.store import Store
-from pachlite.pps.validate import iter_inputs, pipeline_kind
+from pachlite.pps.dag import upstream_first
+from pachlite.pps.pipeline_spec import load_spec
 from pachlite.worker import jobs
 from pachlite.worker.locks import SCHEDULER_LOCK
 
@@ -47,21 +47,14 @@ def scheduler_lock(store: Store, on_wait: Callable[[], None] | None = None) -> I
 
 
 def pipeline_order(store: Store) -> list[str]:
-    """Pipeline names, upstream first."""
+    """Pipeline names, upstream first (by name within a round); a cycle is an error."""
     inputs: dict[str, set[str]] = {}
     for row in store.db.all(
         "SELECT p.name, v.effective_spec FROM pipelines p JOIN pipeline_versions v "
         "ON v.pipeline_id = p.id AND v.version = p.version"
     ):
-        spec = json.loads(row["effective_spec"])
-        inputs[row["name"]] = {body["repo"] for _, body in iter_inputs(spec.get("input"))}
-    ordered: list[str] = []
-    pending = sorted(inputs)
-    while pending:
-        ready = [p for p in pending if not (inputs[p] & set(pending))] or pending[:1]
-        ordered.extend(ready)
-        pending = [p for p in pending if p not in ready]
-    return ordered
+        inputs[row["name"]] = load_spec(row["effective_spec"]).input_repos
+    return upstream_first({name: inputs[name] for name in sorted(inputs)})
 
 
 def next_runnable(store: Store) -> int | None:
@@ -77,7 +70,7 @@ def next_runnable(store: Store) -> int | None:
         [str(s) for s in JobState if s.terminal],
     )
     for row in sorted(candidates, key=lambda r: rank.get(r["name"], 0)):
-        if pipeline_kind(json.loads(row["effective_spec"])) != "batch":
+        if load_spec(row["effective_spec"]).kind != "batch":
             continue  # services run under `pachlite up`, which owns their jobs
         if row["output_finished"] is not None:
             # Someone finished the output commit by hand (finish commit --force).

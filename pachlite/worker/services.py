@@ -14,7 +14,6 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,9 @@ from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import FILE, Entry, TreeEditor
-from pachlite.pps.datums import generate
+from pachlite.pps.datums import Datum, generate
+from pachlite.pps.pipeline_spec import PipelineSpec
+from pachlite.pps.pipeline_spec import Service as ServiceSpec
 from pachlite.worker import jobs, outputs, process_tree
 from pachlite.worker.datum import DatumContext, Prepared, failure_reason, prepare
 from pachlite.worker.materialize import empty_inputs
@@ -50,7 +51,7 @@ class Service:
     store: Store
     name: str
     pipeline_id: int
-    spec: Mapping[str, Any]
+    spec: PipelineSpec
     workdir: str
     console: Console
     job_row: int | None = None
@@ -62,9 +63,8 @@ class Service:
 
     @property
     def ports(self) -> tuple[int, int]:
-        service = self.spec.get("service") or (self.spec.get("spout") or {}).get("service") or {}
-        internal = int(service.get("internalPort") or 0)
-        return int(service.get("externalPort") or internal), internal
+        """(external, internal)."""
+        return (self.spec.served or ServiceSpec()).ports
 
     def poll(self) -> None:
         """Follow the newest ready job: (re)start on new data, restart a crashed process. A
@@ -124,11 +124,11 @@ class Service:
         )
         return int(row["id"]) if row else None
 
-    def _datums(self, job_row: int) -> tuple[jobs.JobRecord, Any, list[Any], list[Any]]:
+    def _datums(self, job_row: int) -> tuple[jobs.JobRecord, Any, list[Any], list[Datum]]:
         record = jobs.load(self.store, job_row)
         output = commit_by_row_id(self.store, record.row["output_commit"])
         inputs = provenance.upstream(self.store, output)
-        datums = generate(record.spec.get("input"), jobs.listings(self.store, record.spec, inputs))
+        datums = generate(record.spec.input, jobs.listings(self.store, record.spec, inputs))
         return record, output, inputs, datums
 
     def _start(self, job_row: int) -> None:
@@ -160,7 +160,7 @@ class Service:
         if len(datums) == 1:
             self._launch(record, datums[0], output, inputs)
 
-    def _launch(self, record: jobs.JobRecord, datum: Any, output: Any, inputs: Any) -> str | None:
+    def _launch(self, record: jobs.JobRecord, datum: Datum, output: Any, inputs: Any) -> str | None:
         """Start the process on the datum; the reason it could not start, or None."""
         ctx = DatumContext(
             pipeline=self.name,

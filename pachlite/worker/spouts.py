@@ -13,12 +13,13 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from pachlite.pfs.store import Store
+from pachlite.pps.pipeline_spec import PipelineSpec
 from pachlite.worker import process_tree
 from pachlite.worker.datum_log import LINE_BYTES
 
@@ -27,16 +28,14 @@ BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
 
 
-def process_env(store: Store, name: str, spec: Mapping[str, Any]) -> dict[str, str]:
+def process_env(store: Store, name: str, spec: PipelineSpec) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(
-        {str(k): str(v) for k, v in ((spec.get("transform") or {}).get("env") or {}).items()}
-    )
+    env.update(spec.transform.env)
     env.update(
         {
             "PACHLITE_ROOT": str(store.root),
             "PACHLITE_SPOUT_REPO": name,
-            "PACHLITE_SPOUT_BRANCH": str(spec.get("outputBranch") or "master"),
+            "PACHLITE_SPOUT_BRANCH": spec.output_branch,
             "PPS_PIPELINE_NAME": name,
             "PPS_PROJECT_NAME": "default",
         }
@@ -104,7 +103,7 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
 class Spout:
     store: Store
     name: str
-    spec: Mapping[str, Any]
+    spec: PipelineSpec
     workdir: str
     console: Console
     proc: subprocess.Popen[bytes] | None = None
@@ -142,10 +141,8 @@ class Spout:
         self.backoff = min(self.backoff * 2, BACKOFF_MAX_S)
 
     def _start(self) -> None:
-        cmd = list((self.spec.get("transform") or {}).get("cmd") or [])
-        stdin = "".join(
-            line + "\n" for line in (self.spec.get("transform") or {}).get("stdin") or []
-        )
+        cmd = list(self.spec.transform.cmd)
+        stdin = "".join(line + "\n" for line in self.spec.transform.stdin)
         log_file = log_path(self.store, self.name)
         process_tree.become_subreaper()
         group = process_tree.Group.new()
