@@ -60,8 +60,9 @@ UNSUPPORTED: dict[str, str] = {
 }
 
 
-def iter_inputs(node: Mapping[str, Any] | None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(kind, body) of every leaf input (pfs or cron), depth first."""
+def iter_inputs(node: Spec | None) -> Iterator[tuple[str, Spec]]:
+    """(kind, body) of every leaf input (pfs or cron) of a spec's JSON input tree, depth
+    first: for the rules checked before a spec is parsed (`pipeline_spec.leaves` after)."""
     if not node:
         return
     for kind in ("cross", "union", "join", "group"):
