@@ -12,6 +12,7 @@ from pachlite.cli.jobs_runner import triggers_jobs
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import client_from, create, delete, inspect, list_, run, start, stop, update
 from pachlite.model import PipelineInfo
+from pachlite.pps.pipeline_spec import parse_spec
 
 SPEC_HELP = "Spec file (JSON or YAML, several specs allowed), a directory of them, or - for stdin."
 
@@ -86,8 +87,7 @@ def inspect_pipeline(ctx: click.Context, name: str, show_spec: bool, fmt: str) -
     if show_spec:
         click.echo(json.dumps(info.effective_spec, indent=2, sort_keys=True))
         return
-    spec = info.effective_spec
-    transform = spec.get("transform") or {}
+    spec = parse_spec(info.effective_spec)
     output.fields(
         [
             ("Name", info.name),
@@ -97,12 +97,12 @@ def inspect_pipeline(ctx: click.Context, name: str, show_spec: bool, fmt: str) -
             ("Last job", info.last_job_state or "-"),
             ("Created", output.when(info.created)),
             ("Inputs", ", ".join(info.input_repos) or "- (spout)"),
-            ("Output branch", f"{info.name}@{spec.get('outputBranch')}"),
-            ("Image", transform.get("image", "-")),
-            ("Command", json.dumps(transform.get("cmd"))),
-            ("Datum tries", str(spec.get("datumTries"))),
-            ("Parallelism", str((spec.get("parallelismSpec") or {}).get("constant") or 1)),
-            ("Reprocess", spec.get("reprocessSpec", "-")),
+            ("Output branch", f"{info.name}@{spec.output_branch}"),
+            ("Image", str(spec.transform.image)),
+            ("Command", json.dumps(list(spec.transform.cmd))),
+            ("Datum tries", str(spec.datum_tries)),
+            ("Parallelism", str(spec.parallelism)),
+            ("Reprocess", spec.reprocess_spec),
             ("Runs in", info.workdir),
         ]
     )

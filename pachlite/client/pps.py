@@ -12,7 +12,8 @@ from pachlite.model import DatumInfo, JobInfo, LogLine, PipelineInfo
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.datums import Datum
-from pachlite.pps.validate import iter_inputs, pipeline_kind
+from pachlite.pps.pipeline_spec import CronInput
+from pachlite.pps.spec import Spec
 from pachlite.worker import job_info, pipelines, scheduler, services, spouts, up
 
 
@@ -21,7 +22,7 @@ class PpsVerbs:
 
     def create_pipeline(
         self,
-        spec: str | os.PathLike[str] | dict[str, Any],
+        spec: str | os.PathLike[str] | Spec,
         *,
         update: bool = False,
         reprocess: bool = False,
@@ -44,7 +45,7 @@ class PpsVerbs:
 
     def update_pipeline(
         self,
-        spec: str | os.PathLike[str] | dict[str, Any],
+        spec: str | os.PathLike[str] | Spec,
         *,
         reprocess: bool = False,
         stdin_text: str | None = None,
@@ -175,9 +176,9 @@ class PpsVerbs:
         current = pipelines.current_versions(self.store)
         names = {p.name for p in current}
         for pipeline in current:
-            spec = pipeline.effective_spec
-            kind = pipeline_kind(spec)
-            image = (spec.get("transform") or {}).get("image", "")
+            spec = pipeline.spec
+            kind = spec.kind
+            image = spec.transform.image or ""  # null only if the user wrote null
             graph.add(
                 Node(
                     pipeline.name,
@@ -185,10 +186,10 @@ class PpsVerbs:
                     "pipeline" if kind == "batch" else kind,
                 )
             )
-            for input_kind, body in iter_inputs(spec.get("input")):
-                repo = body["repo"]
+            for leaf in spec.leaves():
+                repo = leaf.repo
                 if repo not in names:
-                    label = "cron " + str(body.get("spec")) if input_kind == "cron" else "repo"
+                    label = "cron " + leaf.spec if isinstance(leaf, CronInput) else "repo"
                     graph.add(Node(repo, (repo, label), "repo"))
                 graph.link(repo, pipeline.name)
         return graph

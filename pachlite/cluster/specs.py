@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pachlite.errors import InvalidArgument, NotFound
+from pachlite.pps.dag import upstream_first
+from pachlite.pps.spec import Spec
 from pachlite.pps.validate import effective_spec, iter_inputs, validate
 from pachlite.worker.pipelines import read_specs
 
@@ -24,7 +26,7 @@ from pachlite.worker.pipelines import read_specs
 class PipelineRequest:
     name: str
     source: str
-    spec: dict[str, Any]  # normalized (camelCase), as the user wrote it
+    spec: Spec  # normalized (camelCase), as the user wrote it: what the request sends
     request_json: str  # CreatePipelineRequest as protobuf JSON
 
     @property
@@ -38,9 +40,9 @@ class Checked:
     input_repos: list[str]  # repos read that no pipeline here writes: create them first
 
 
-def load(paths: Iterable[str | Path]) -> list[tuple[str, dict[str, Any]]]:
+def load(paths: Iterable[str | Path]) -> list[tuple[str, Spec]]:
     """(source, normalised spec) from every path, read as `pachlite create pipeline` reads."""
-    loaded: list[tuple[str, dict[str, Any]]] = []
+    loaded: list[tuple[str, Spec]] = []
     for raw in paths:
         if not Path(raw).exists():
             raise NotFound(f"{raw}: no such file or folder", "give spec files or a folder of them")
@@ -48,7 +50,7 @@ def load(paths: Iterable[str | Path]) -> list[tuple[str, dict[str, Any]]]:
     return loaded
 
 
-def request_json(spec: dict[str, Any]) -> str:
+def request_json(spec: Spec) -> str:
     """The spec as CreatePipelineRequest JSON (pachctl's `update`/`reprocess` are flags)."""
     body = {k: v for k, v in spec.items() if k not in ("update", "reprocess")}
     return json.dumps(body, sort_keys=True)
@@ -108,7 +110,8 @@ def check(paths: Iterable[str | Path]) -> Checked:
         requests.append(PipelineRequest(name, source, spec, text))
     produced = set(names)
     input_repos = sorted({r for p in requests for r in p.inputs} - produced)
-    ordered = _dependency_order(requests)
+    by_name = {r.name: r for r in requests}
+    ordered = [by_name[n] for n in upstream_first({r.name: r.inputs for r in requests})]
     known: set[str] = set(input_repos)
     pipeline_inputs: dict[str, set[str]] = {}
     for request in ordered:  # the server's rules, as if created one by one in this order
@@ -122,25 +125,3 @@ def check(paths: Iterable[str | Path]) -> Checked:
         known.add(request.name)
         pipeline_inputs[request.name] = request.inputs
     return Checked(ordered, input_repos)
-
-
-def _dependency_order(requests: list[PipelineRequest]) -> list[PipelineRequest]:
-    by_name = {r.name: r for r in requests}
-    done: dict[str, PipelineRequest] = {}
-    visiting: list[str] = []
-
-    def visit(name: str) -> None:
-        if name in done:
-            return
-        if name in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(name) :], name])
-            raise InvalidArgument(f"the pipelines form a cycle: {cycle}", "break the cycle")
-        visiting.append(name)
-        for upstream in sorted(by_name[name].inputs & by_name.keys()):
-            visit(upstream)
-        visiting.pop()
-        done[name] = by_name[name]
-
-    for request in requests:
-        visit(request.name)
-    return list(done.values())

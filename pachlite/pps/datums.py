@@ -13,10 +13,10 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 from pachlite.errors import InvalidArgument
 from pachlite.globpattern import compile_glob, expand_template
+from pachlite.pps.pipeline_spec import CronInput, Cross, Group, Input, Join, PfsInput, Union
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Item:
     join_key: str | None = None
     group_key: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, str | int | bool]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
@@ -89,9 +89,9 @@ class Datum:
 Listings = Mapping[tuple[str, str] | str, InputCommit]
 
 
-def generate(node: Mapping[str, Any] | None, listings: Listings) -> list[Datum]:
+def generate(node: Input | None, listings: Listings) -> list[Datum]:
     """Every datum of an (effective) input tree, in Pachyderm's order, without duplicates."""
-    if not node:
+    if node is None:
         return []
     datums = _generate(node, listings)
     unique: dict[str, Datum] = {}
@@ -100,36 +100,35 @@ def generate(node: Mapping[str, Any] | None, listings: Listings) -> list[Datum]:
     return list(unique.values())
 
 
-def _generate(node: Mapping[str, Any], listings: Listings) -> list[Datum]:
-    if node.get("pfs") is not None:
-        return [Datum((item,)) for item in pfs_items(node["pfs"], listings)]
-    if node.get("cron") is not None:
-        cron = node["cron"]
-        as_pfs = {"name": cron["name"], "repo": cron["repo"], "branch": "master", "glob": "/*"}
-        return [Datum((item,)) for item in pfs_items(as_pfs, listings)]
-    if node.get("cross"):
-        children = [_generate(child, listings) for child in node["cross"]]
-        return [
-            Datum(tuple(itertools.chain.from_iterable(d.items for d in combo)))
-            for combo in itertools.product(*children)
-        ]
-    if node.get("union"):
-        return [datum for child in node["union"] for datum in _generate(child, listings)]
-    if node.get("join"):
-        return _join(node["join"], listings)
-    if node.get("group"):
-        return _group(node["group"], listings)
-    raise InvalidArgument("an input has none of pfs, cron, cross, union, join, group")
+def _generate(node: Input, listings: Listings) -> list[Datum]:
+    match node:
+        case PfsInput():
+            return [Datum((item,)) for item in pfs_items(node, listings)]
+        case CronInput():
+            as_pfs = PfsInput(name=node.name, repo=node.repo, branch="master", glob="/*")
+            return [Datum((item,)) for item in pfs_items(as_pfs, listings)]
+        case Cross():
+            children = [_generate(child, listings) for child in node.inputs]
+            return [
+                Datum(tuple(itertools.chain.from_iterable(d.items for d in combo)))
+                for combo in itertools.product(*children)
+            ]
+        case Union():
+            return [datum for child in node.inputs for datum in _generate(child, listings)]
+        case Join():
+            return _join(node.inputs, listings)
+        case Group():
+            return _group(node.inputs, listings)
 
 
-def pfs_items(pfs: Mapping[str, Any], listings: Listings) -> list[Item]:
+def pfs_items(pfs: PfsInput, listings: Listings) -> list[Item]:
     """The items a pfs input's glob matches: files and directories alike (§2.2)."""
-    name = pfs.get("name") or pfs["repo"]
-    commit = listings.get((name, pfs["repo"])) or listings.get(name)
+    name = pfs.name or pfs.repo
+    commit = listings.get((name, pfs.repo)) or listings.get(name)
     if commit is None or not commit.entries:
         return []  # no commit, or an empty one: no datums
-    glob = compile_glob(pfs.get("glob") or "/")
-    join_on, group_by = pfs.get("joinOn"), pfs.get("groupBy")
+    glob = compile_glob(pfs.glob or "/")
+    join_on, group_by = pfs.join_on, pfs.group_by
     items: list[Item] = []
     if glob.pattern == "/":
         size = sum(e.size for e in commit.entries if not e.is_dir)
@@ -169,17 +168,17 @@ def pfs_items(pfs: Mapping[str, Any], listings: Listings) -> list[Item]:
 
 
 def _leaf_items(
-    children: Iterable[Mapping[str, Any]], kind: str, listings: Listings
-) -> list[tuple[Mapping[str, Any], list[Item]]]:
+    children: Iterable[Input], kind: str, listings: Listings
+) -> list[tuple[PfsInput, list[Item]]]:
     out = []
     for child in children:
-        if child.get("pfs") is None:
+        if not isinstance(child, PfsInput):
             raise InvalidArgument(f"the inputs of a {kind} must be pfs inputs")
-        out.append((child["pfs"], pfs_items(child["pfs"], listings)))
+        out.append((child, pfs_items(child, listings)))
     return out
 
 
-def _join(children: list[Mapping[str, Any]], listings: Listings) -> list[Datum]:
+def _join(children: Iterable[Input], listings: Listings) -> list[Datum]:
     """Per key: the product of each child's items; partial keys keep only outer-join items."""
     leaves = _leaf_items(children, "join", listings)
     by_key: list[dict[str, list[Item]]] = []
@@ -195,7 +194,7 @@ def _join(children: list[Mapping[str, Any]], listings: Listings) -> list[Datum]:
         if all(lists):
             datums.extend(Datum(combo) for combo in itertools.product(*lists))
             continue
-        outer = [bool(pfs.get("outerJoin")) for pfs, _ in leaves]
+        outer = [pfs.outer_join for pfs, _ in leaves]
         present = [(lst, is_outer) for lst, is_outer in zip(lists, outer, strict=True) if lst]
         for combo in itertools.product(*(lst for lst, _ in present)):
             kept = tuple(
@@ -206,7 +205,7 @@ def _join(children: list[Mapping[str, Any]], listings: Listings) -> list[Datum]:
     return datums
 
 
-def _group(children: list[Mapping[str, Any]], listings: Listings) -> list[Datum]:
+def _group(children: Iterable[Input], listings: Listings) -> list[Datum]:
     """Per key: one datum holding every item, from every child, with that key."""
     groups: dict[str, list[Item]] = {}
     for _, items in _leaf_items(children, "group", listings):

@@ -21,6 +21,8 @@ import yaml
 
 from pachlite.errors import InvalidArgument, did_you_mean
 
+# A spec document as JSON: what is read, defaulted, validated and stored. Past validation the
+# engine reads `pipeline_spec.PipelineSpec` instead.
 Spec = dict[str, Any]
 MAX_DEPTH = 100
 

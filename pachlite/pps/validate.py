@@ -17,6 +17,7 @@ from pachlite.errors import InvalidArgument, did_you_mean
 from pachlite.globpattern import clean_glob, compile_glob
 from pachlite.paths import MAX_NAME_BYTES
 from pachlite.pps.cron import parse_schedule
+from pachlite.pps.dag import CycleError, upstream_first
 from pachlite.pps.spec import Spec, parse_duration
 
 PIPELINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -59,17 +60,9 @@ UNSUPPORTED: dict[str, str] = {
 }
 
 
-def pipeline_kind(spec: Mapping[str, Any]) -> str:
-    """ "spout", "service" (a long-running process on one datum) or "batch" (datum jobs)."""
-    if spec.get("spout") is not None:
-        return "spout"
-    if spec.get("service") is not None:
-        return "service"
-    return "batch"
-
-
-def iter_inputs(node: Mapping[str, Any] | None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(kind, body) of every leaf input (pfs or cron), depth first."""
+def iter_inputs(node: Spec | None) -> Iterator[tuple[str, Spec]]:
+    """(kind, body) of every leaf input (pfs or cron) of a spec's JSON input tree, depth
+    first: for the rules checked before a spec is parsed (`pipeline_spec.leaves` after)."""
     if not node:
         return
     for kind in ("cross", "union", "join", "group"):
@@ -218,6 +211,9 @@ def _validate_runnable(spec: Spec, fail: Any) -> None:
         elif isinstance(value, str) and "\0" in value:
             fail(f"`{where}` contains a NUL byte", "remove it: no command or path can hold one")
     transform = spec.get("transform") or {}
+    for field in ("cmd", "stdin", "errCmd", "errStdin", "acceptReturnCode"):
+        if None in (transform.get(field) or []):
+            fail(f"`transform.{_snake(field)}` has a null item", "write every item out")
     for name in transform.get("env") or {}:
         if not str(name) or "=" in str(name):
             fail(
@@ -310,15 +306,14 @@ def _validate_names(node: dict[str, Any] | None, fail: Any) -> None:
 def _check_cycle(
     name: str, node: dict[str, Any] | None, pipeline_inputs: Mapping[str, set[str]], fail: Any
 ) -> None:
-    pending = [body["repo"] for kind, body in iter_inputs(node) if kind == "pfs"]
-    seen: set[str] = set()
-    while pending:
-        repo = pending.pop()
-        if repo == name:
-            fail(f"pipeline {name!r} would read its own output", "the inputs must not form a cycle")
-        if repo not in seen:
-            seen.add(repo)
-            pending.extend(pipeline_inputs.get(repo, ()))
+    """The pipelines as they would be with this spec: one that reads its own output, even
+    through others, is refused with the cycle named (this pipeline first)."""
+    graph = {name: {body["repo"] for _, body in iter_inputs(node)}}
+    graph.update((p, set(ins)) for p, ins in pipeline_inputs.items() if p != name)
+    try:
+        upstream_first(graph)
+    except CycleError as cycle:
+        fail(cycle.message, cycle.hint)
 
 
 def local_notes(spec: Spec) -> list[str]:

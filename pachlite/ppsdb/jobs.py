@@ -8,6 +8,7 @@ import time
 
 from pachlite.model import DatumState, JobState
 from pachlite.pfs.db import Database, Row
+from pachlite.pps.pipeline_spec import load_spec
 from pachlite.ppsdb.records import JobRecord, OpenJob, PipelineJob
 
 WITH_SPEC = (
@@ -46,8 +47,9 @@ def _record(row: Row) -> JobRecord:
 
 
 def _with_spec(row: Row) -> PipelineJob:
+    stored = row["effective_spec"]
     return PipelineJob(
-        _record(row), row["pipeline"], row["spec_hash"], json.loads(row["effective_spec"])
+        _record(row), row["pipeline"], row["spec_hash"], json.loads(stored), load_spec(stored)
     )
 
 
@@ -145,7 +147,7 @@ def running_count(db: Database, pipeline_id: int) -> int:
 def open_jobs(db: Database) -> list[OpenJob]:
     """Jobs that have not ended, of pipelines that are not stopped, in output commit order."""
     return [
-        OpenJob(r["id"], r["name"], r["output_finished"], json.loads(r["effective_spec"]))
+        OpenJob(r["id"], r["name"], r["output_finished"], load_spec(r["effective_spec"]))
         for r in db.all(
             "SELECT j.id, p.name, c.finished AS output_finished, v.effective_spec "
             "FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id "

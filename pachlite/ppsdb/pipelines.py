@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 
 from pachlite.pfs.db import Database, Row
+from pachlite.pps.pipeline_spec import load_spec
 from pachlite.ppsdb.records import PipelineRecord, PipelineVersion
 
 CURRENT = (
@@ -32,6 +33,7 @@ def _record(row: Row) -> PipelineRecord:
         spec_hash=row["spec_hash"],
         user_spec=json.loads(row["user_spec"]),
         effective_spec=json.loads(row["effective_spec"]),
+        spec=load_spec(row["effective_spec"]),
     )
 
 
@@ -66,7 +68,10 @@ def version(db: Database, pipeline_id: int, number: int) -> PipelineVersion:
         (pipeline_id, number),
     )
     assert row is not None, f"version {number} of pipeline #{pipeline_id} is missing"
-    return PipelineVersion(pipeline_id, number, row["spec_hash"], json.loads(row["effective_spec"]))
+    stored = row["effective_spec"]
+    return PipelineVersion(
+        pipeline_id, number, row["spec_hash"], json.loads(stored), load_spec(stored)
+    )
 
 
 def insert(

@@ -1,7 +1,9 @@
 """What the PPS tables hold, as typed frozen values: storage hands out these, never rows.
 
-Specs are stored as JSON and leave here parsed; JSON columns (a job's forced datums, a
-datum's items and outputs) likewise.
+Specs are stored as JSON and leave here twice: typed (`spec`, what the engine reads) and as
+the stored document (`effective_spec`, what `inspect` shows, so fields the typed model does
+not know still round-trip). JSON columns (a job's forced datums, a datum's items and outputs)
+leave parsed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pachlite.model import DatumState, JobState
+from pachlite.pps.pipeline_spec import PipelineSpec
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class PipelineRecord:
     spec_hash: str
     user_spec: dict[str, Any]
     effective_spec: dict[str, Any]
+    spec: PipelineSpec
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class PipelineVersion:
     version: int
     spec_hash: str
     effective_spec: dict[str, Any]
+    spec: PipelineSpec
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class PipelineJob:
     pipeline: str
     spec_hash: str
     effective_spec: dict[str, Any]
+    spec: PipelineSpec
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class OpenJob:
     id: int
     pipeline: str
     output_finished: float | None  # set when its output commit was finished by hand
-    effective_spec: dict[str, Any]
+    spec: PipelineSpec
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pachlite.errors import PachliteError, from_os_error
 from pachlite.model import DatumState
@@ -26,7 +25,7 @@ from pachlite.pfs.files import Put
 from pachlite.pfs.localfs import makedirs, remove_tree
 from pachlite.pfs.objects import ObjectStore
 from pachlite.pps.datums import Datum
-from pachlite.pps.spec import parse_duration
+from pachlite.pps.pipeline_spec import PipelineSpec
 from pachlite.worker import outputs, user_code
 from pachlite.worker.datum_log import DatumLog, LogLine
 from pachlite.worker.materialize import FilesUnder, Layout, empty_inputs, link_inputs, materialize
@@ -36,7 +35,7 @@ from pachlite.worker.materialize import FilesUnder, Layout, empty_inputs, link_i
 class DatumContext:
     pipeline: str
     job_id: str
-    spec: Mapping[str, Any]  # effective spec
+    spec: PipelineSpec
     workdir: str
     scratch_root: Path
     objects: ObjectStore
@@ -70,10 +69,10 @@ def run_datum(
     should_stop: Callable[[], bool] = lambda: False,
     on_log: Callable[[str, str], None] | None = None,
 ) -> DatumResult:
-    transform = ctx.spec.get("transform") or {}
-    tries = max(1, int(ctx.spec.get("datumTries") or 3))
-    timeout = parse_duration(ctx.spec.get("datumTimeout"), "datum_timeout")
-    accepted = [int(c) for c in transform.get("acceptReturnCode") or []]
+    transform = ctx.spec.transform
+    tries = max(1, ctx.spec.datum_tries)
+    timeout = ctx.spec.datum_timeout
+    accepted = transform.accept_return_code
     log = DatumLog(on_log)
 
     def result(state: DatumState, reason: str | None, outs: list[Put], attempt: int) -> DatumResult:
@@ -97,7 +96,7 @@ def run_datum(
                 return result(state, None, tried.outputs, attempt)
             reason = tried.problem or (outcome.describe() if outcome else "failed")
             log.add("stderr", f"pachlite: attempt {attempt}/{tries} failed: {reason}")
-            if transform.get("errCmd") and outcome is not None:
+            if transform.err_cmd and outcome is not None:
                 recovered = _recover(ctx, datum, scratch, timeout, log.add) or recovered
         finally:
             remove_tree(scratch)
@@ -124,8 +123,8 @@ def _attempt(
     log: user_code.LogSink,
     should_stop: Callable[[], bool],
 ) -> _Attempt:
-    transform = ctx.spec.get("transform") or {}
-    cmd = list(transform.get("cmd") or [])
+    transform = ctx.spec.transform
+    cmd = transform.cmd
     if not cmd:
         return _Attempt(None, [], "no command specified")
     remove_tree(scratch)  # left by a process killed mid-datum
@@ -133,9 +132,9 @@ def _attempt(
     layout = _lay_out(ctx, datum, pfs)
     outcome = user_code.run(
         [user_code.rewrite_pfs(arg, str(pfs)) for arg in cmd],
-        stdin=_stdin(transform.get("stdin"), str(pfs)),
+        stdin=_stdin(transform.stdin, str(pfs)),
         env=_environment(ctx, datum, str(pfs)),
-        cwd=_working_dir(ctx, transform.get("workingDir"), str(pfs)),
+        cwd=_working_dir(ctx, transform.working_dir, str(pfs)),
         timeout=timeout,
         log=log,
         should_stop=should_stop,
@@ -145,7 +144,7 @@ def _attempt(
         return _Attempt(
             outcome, [], f"user code modified its input {changed[0]}; inputs are read-only"
         )
-    if not outcome.ok([int(c) for c in transform.get("acceptReturnCode") or []]):
+    if not outcome.ok(transform.accept_return_code):
         return _Attempt(outcome, [], None)
     try:
         puts = outputs.collect(ctx.objects, pfs / "out", pfs, layout, empty_inputs(ctx.spec))
@@ -172,32 +171,31 @@ def _recover(
     timeout: float | None,
     log: user_code.LogSink,
 ) -> bool:
-    transform = ctx.spec.get("transform") or {}
+    transform = ctx.spec.transform
     pfs = scratch / "pfs"
     try:
         if not pfs.exists():
             _lay_out(ctx, datum, pfs)
         outcome = user_code.run(
-            [user_code.rewrite_pfs(arg, str(pfs)) for arg in transform["errCmd"]],
-            stdin=_stdin(transform.get("errStdin"), str(pfs)),
+            [user_code.rewrite_pfs(arg, str(pfs)) for arg in transform.err_cmd],
+            stdin=_stdin(transform.err_stdin, str(pfs)),
             env=_environment(ctx, datum, str(pfs)),
-            cwd=_working_dir(ctx, transform.get("workingDir"), str(pfs)),
+            cwd=_working_dir(ctx, transform.working_dir, str(pfs)),
             timeout=timeout,
             log=log,
         )
     except Exception as exc:
         log("stderr", f"pachlite: err_cmd could not run: {failure_reason(exc)}")
         return False
-    accepted = [int(c) for c in transform.get("acceptReturnCode") or []]
-    return outcome.ok(accepted)
+    return outcome.ok(transform.accept_return_code)
 
 
 def _environment(ctx: DatumContext, datum: Datum, pfs: str) -> dict[str, str]:
     """Pachyderm's variables (reference §3.1), with /pfs pointing at this datum's scratch."""
     env = dict(os.environ)
     env.update(ctx.extra_env)
-    for key, value in ((ctx.spec.get("transform") or {}).get("env") or {}).items():
-        env[str(key)] = user_code.rewrite_pfs(str(value), pfs)
+    for key, value in ctx.spec.transform.env.items():
+        env[key] = user_code.rewrite_pfs(value, pfs)
     for item in datum.items:
         path = item.path.rstrip("/") if item.path != "/" else ""
         env[item.name] = f"{pfs}/{item.name}{path}"
@@ -218,7 +216,7 @@ def _environment(ctx: DatumContext, datum: Datum, pfs: str) -> dict[str, str]:
     return env
 
 
-def _stdin(lines: list[str] | None, pfs: str) -> str:
+def _stdin(lines: Sequence[str], pfs: str) -> str:
     if not lines:
         return ""
     return "".join(user_code.rewrite_pfs(line, pfs) + "\n" for line in lines)
@@ -248,7 +246,7 @@ class Prepared:
 
 def prepare(ctx: DatumContext, datum: Datum, scratch: Path) -> Prepared:
     """Lay out a datum for a long-running process; raises a PachliteError saying why not."""
-    transform = ctx.spec.get("transform") or {}
+    transform = ctx.spec.transform
     remove_tree(scratch)
     pfs = scratch / "pfs"
     try:
@@ -257,10 +255,10 @@ def prepare(ctx: DatumContext, datum: Datum, scratch: Path) -> Prepared:
         remove_tree(scratch)
         raise
     return Prepared(
-        argv=[user_code.rewrite_pfs(arg, str(pfs)) for arg in transform.get("cmd") or []],
-        stdin=_stdin(transform.get("stdin"), str(pfs)),
+        argv=[user_code.rewrite_pfs(arg, str(pfs)) for arg in transform.cmd],
+        stdin=_stdin(transform.stdin, str(pfs)),
         env=_environment(ctx, datum, str(pfs)),
-        cwd=_working_dir(ctx, transform.get("workingDir"), str(pfs)),
+        cwd=_working_dir(ctx, transform.working_dir, str(pfs)),
         pfs=pfs,
         layout=layout,
     )

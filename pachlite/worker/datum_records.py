@@ -62,4 +62,4 @@ def record_datums(store: Store, job_id: int, plan: JobPlan, results: list[DatumR
 
 
 def _items(datum: Datum) -> list[dict[str, object]]:
-    return [item.to_json() for item in datum.items]
+    return [dict(item.to_json()) for item in datum.items]

@@ -14,7 +14,6 @@ from pachlite.pfs.objects import EMPTY_HASH
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pps.cron import tick_name
-from pachlite.pps.validate import iter_inputs
 from pachlite.ppsdb import datums as datum_table
 from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb import logs as log_table
@@ -28,7 +27,7 @@ def _job_info(store: Store, found: PipelineJob) -> JobInfo:
     job = found.job
     output = commit_by_row_id(store, job.output_commit) if job.output_commit else None
     inputs = provenance.upstream(store, output) if output is not None else []
-    spec = found.effective_spec
+    spec = found.spec
     return JobInfo(
         pipeline=found.pipeline,
         id=job.job_id,
@@ -46,7 +45,7 @@ def _job_info(store: Store, found: PipelineJob) -> JobInfo:
         data_skipped=job.data_skipped,
         data_failed=job.data_failed,
         data_recovered=job.data_recovered,
-        image=(spec.get("transform") or {}).get("image") or "",
+        image=spec.transform.image or "",
         git_commit=job.git_commit,
     )
 
@@ -212,19 +211,17 @@ def _log_pages(
 
 def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[str]:
     """A tick stamped now for every cron input: an empty file named by the time (§2.8)."""
-    spec = require_pipeline(store, pipeline).effective_spec
+    spec = require_pipeline(store, pipeline).spec
     moment = now or datetime.now(UTC)
     ticked = []
-    for kind, body in iter_inputs(spec.get("input")):
-        if kind != "cron":
-            continue
+    for cron in spec.cron_inputs:
         ops: list[files.Op] = []
-        if body.get("overwrite"):
+        if cron.overwrite:
             ops.append(files.Delete("/", recursive=True))
         store.objects.put_bytes(b"")
         ops.append(files.Put("/" + tick_name(moment), EMPTY_HASH, 0))
-        commit = files.modify(store, CommitRef(body["repo"], branch="master"), ops)
-        ticked.append(f"{body['repo']}@{commit['commit_id']}")
+        commit = files.modify(store, CommitRef(cron.repo, branch=cron.branch), ops)
+        ticked.append(f"{cron.repo}@{commit['commit_id']}")
     if not ticked:
         raise InvalidArgument(f"pipeline {pipeline!r} has no cron input")
     return ticked

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 from pachlite.failpoints import failpoint
 from pachlite.model import DatumState, JobState
@@ -23,8 +22,8 @@ from pachlite.paths import split
 from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.store import Store
 from pachlite.pps.datums import Datum
+from pachlite.pps.pipeline_spec import PipelineSpec
 from pachlite.pps.plan import JobPlan, Previous, plan_job
-from pachlite.pps.spec import parse_duration
 from pachlite.ppsdb import datums as datum_table
 from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb.records import JobRecord
@@ -91,7 +90,7 @@ def _plan(
             base[datum.datum_id] = Previous(datum.datum_id, datum.hash, state, datum.outputs)
     for datum_id in set(job.job.forced) & base.keys():
         base[datum_id] = Previous(datum_id, "", "FORCED", base[datum_id].outputs)
-    no_skip = job.spec.get("reprocessSpec") == "every_job"
+    no_skip = job.spec.reprocess_spec == "every_job"
     return plan_job(datums, job.pipeline.salt, base, no_skip=no_skip)
 
 
@@ -105,7 +104,7 @@ def _run_phases(
     ctx = job.datum_context(
         workdir=job.pipeline.workdir, extra_env={"PPS_SPEC_COMMIT": job.spec_commit}
     )
-    workers = max(1, int((job.spec.get("parallelismSpec") or {}).get("constant") or 1))
+    workers = max(1, job.spec.parallelism)
     done = len(plan.skipped)
     results: list[DatumResult] = []
     if progress:
@@ -202,6 +201,6 @@ def _finish(
         return job.finish(state, reason, keep_state=killed)
 
 
-def _deadline(spec: dict[str, Any]) -> float | None:
-    seconds = parse_duration(spec.get("jobTimeout"), "job_timeout")
+def _deadline(spec: PipelineSpec) -> float | None:
+    seconds = spec.job_timeout
     return None if seconds is None else time.monotonic() + seconds

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from pachlite.model import JobState
 from pachlite.pfs import commits, provenance
@@ -20,8 +19,8 @@ from pachlite.pfs.files import Put
 from pachlite.pfs.refs import commit_by_id, commit_by_row_id, repo_row
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import EMPTY_TREE, FILE, Entry, TreeEditor
-from pachlite.pps.datums import Datum, Item, generate
-from pachlite.pps.validate import iter_inputs
+from pachlite.pps.datums import Datum, InputCommit, Item, generate
+from pachlite.pps.pipeline_spec import PipelineSpec
 from pachlite.ppsdb import datums as datum_table
 from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb import logs as log_table
@@ -36,7 +35,7 @@ class JobLifecycle:
     store: Store
     job: JobRecord
     pipeline: PipelineRecord  # at its current version
-    spec: dict[str, Any]  # the effective spec of the version the job runs
+    spec: PipelineSpec  # the effective spec of the version the job runs
     spec_hash: str
 
     @staticmethod
@@ -44,7 +43,7 @@ class JobLifecycle:
         job = job_table.get(store.db, job_row_id)
         pipeline = pipeline_table.by_id(store.db, job.pipeline_id)
         version = pipeline_table.version(store.db, job.pipeline_id, job.version)
-        return JobLifecycle(store, job, pipeline, version.effective_spec, version.spec_hash)
+        return JobLifecycle(store, job, pipeline, version.spec, version.spec_hash)
 
     @property
     def id(self) -> int:
@@ -73,13 +72,12 @@ class JobLifecycle:
     def datums(self, inputs: list[Row]) -> list[Datum]:
         """The datums of the input commits, as the spec's input tree makes them."""
         by_repo = {c["repo"]: c for c in inputs}
-        listings: dict[Any, Any] = {}
-        for kind, body in iter_inputs(self.spec.get("input")):
-            commit = by_repo.get(body["repo"])
+        listings: dict[tuple[str, str] | str, InputCommit] = {}
+        for leaf in self.spec.leaves():
+            commit = by_repo.get(leaf.repo)
             if commit is not None:
-                branch = body.get("branch") or "master" if kind == "pfs" else "master"
-                listings[(body["name"], body["repo"])] = input_commit(self.store, commit, branch)
-        return generate(self.spec.get("input"), listings)
+                listings[(leaf.name, leaf.repo)] = input_commit(self.store, commit, leaf.branch)
+        return generate(self.spec.input, listings)
 
     def datum_context(self, *, workdir: str, extra_env: Mapping[str, str]) -> DatumContext:
         return DatumContext(

@@ -12,16 +12,15 @@ files: no byte of them is read.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pachlite.errors import StoreCorrupt, from_os_error
 from pachlite.pfs.localfs import makedirs
 from pachlite.pfs.objects import ObjectStore
 from pachlite.pps.datums import Datum, Item
-from pachlite.pps.validate import iter_inputs
+from pachlite.pps.pipeline_spec import PipelineSpec
 
 # item -> (path in repo, object hash, size) of every file it holds
 FilesUnder = Callable[[Item], Iterator[tuple[str, str, int]]]
@@ -56,12 +55,9 @@ def link_inputs() -> bool:
     return os.geteuid() != 0
 
 
-def empty_inputs(spec: Mapping[str, Any]) -> set[str]:
-    return {
-        str(body.get("name"))
-        for kind, body in iter_inputs(spec.get("input"))
-        if kind == "pfs" and body.get("emptyFiles")
-    }
+def empty_inputs(spec: PipelineSpec) -> set[str]:
+    """The names of the inputs whose files are laid out empty (`empty_files`)."""
+    return {pfs.name for pfs in spec.pfs_inputs if pfs.empty_files}
 
 
 def materialize(

@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, did_you_mean
 from pachlite.model import PipelineInfo
@@ -21,14 +20,11 @@ from pachlite.pfs import branches, commits, repos
 from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_exists, repo_names, repo_row
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
-from pachlite.pps.datums import Datum, generate
-from pachlite.pps.validate import (
-    effective_spec,
-    iter_inputs,
-    local_notes,
-    pipeline_kind,
-    validate,
-)
+from pachlite.pps.dag import upstream_first
+from pachlite.pps.datums import Datum, InputCommit, generate
+from pachlite.pps.pipeline_spec import CronInput, PipelineSpec, parse_spec
+from pachlite.pps.spec import Spec
+from pachlite.pps.validate import effective_spec, iter_inputs, local_notes, validate
 from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb import pipelines as pipeline_table
 from pachlite.ppsdb.records import PipelineRecord
@@ -38,7 +34,7 @@ from pachlite.worker.listing import input_commit
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 
 
-def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, Spec]]:
     """(source, normalised user spec) for a file, every spec file in a directory, or '-'."""
     if path == "-":
         sources = [("<stdin>", stdin_text or "")]
@@ -60,31 +56,32 @@ def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, dict
     return out
 
 
-def order_specs(batch: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    """Upstream pipelines of a batch first, so their output repos exist for the next ones."""
-    names = {((s.get("pipeline") or {}).get("name")) for _, s in batch}
-    ordered: list[tuple[str, dict[str, Any]]] = []
-    pending = list(batch)
-    while pending:
-        done = {(s.get("pipeline") or {}).get("name") for _, s in ordered}
-        ready = [
-            item
-            for item in pending
-            if all(
-                body.get("repo") not in names or body.get("repo") in done
-                for _, body in iter_inputs(item[1].get("input"))
-            )
-        ]
-        if not ready:
-            ready = pending[:1]  # a cycle: validation reports it
-        ordered.extend(ready)
-        pending = [item for item in pending if item not in ready]
-    return ordered
+def order_specs(batch: list[tuple[str, Spec]]) -> list[tuple[str, Spec]]:
+    """Upstream pipelines of a batch first, so their output repos exist for the next ones; a
+    cycle between them is refused. A spec reading its own output is left to validation: a new
+    pipeline's output repo does not exist yet, and an update is refused as a cycle there."""
+    by_name: dict[str, list[tuple[str, Spec]]] = {}
+    for item in batch:
+        by_name.setdefault(_name(item[1]), []).append(item)
+    inputs = {
+        name: {
+            str(body.get("repo"))
+            for _, spec in items
+            for _, body in iter_inputs(spec.get("input"))
+            if body.get("repo") != name
+        }
+        for name, items in by_name.items()
+    }
+    return [item for name in upstream_first(inputs) for item in by_name[name]]
+
+
+def _name(spec: Spec) -> str:
+    return str((spec.get("pipeline") or {}).get("name") or "")
 
 
 def create_pipelines(
     store: Store,
-    batch: list[tuple[str, dict[str, Any]]],
+    batch: list[tuple[str, Spec]],
     *,
     update: bool = False,
     reprocess: bool = False,
@@ -105,14 +102,14 @@ def create_pipelines(
 
 def create_pipeline(
     store: Store,
-    user_spec: dict[str, Any],
+    user_spec: Spec,
     *,
     source: str = "<spec>",
     update: bool = False,
     reprocess: bool = False,
     workdir: str | None = None,
 ) -> PipelineInfo:
-    name = (user_spec.get("pipeline") or {}).get("name") or ""
+    name = _name(user_spec)
     with store.db.atomic():
         existing = pipeline_table.get(store.db, name)
         if existing is not None and not update:
@@ -136,14 +133,15 @@ def create_pipeline(
             pipeline_inputs=pipeline_inputs(store),
             source=source,
         )
+        parsed = parse_spec(spec)
         now = time.time()
         if existing is None:
             version = 1
             pipeline_id = pipeline_table.insert(
                 store.db,
                 name,
-                salt=spec["salt"],
-                output_branch=spec["outputBranch"],
+                salt=parsed.salt,
+                output_branch=parsed.output_branch,
                 workdir=workdir or os.getcwd(),
                 created=now,
             )
@@ -153,46 +151,44 @@ def create_pipeline(
                 store.db,
                 pipeline_id,
                 version=version,
-                salt=spec["salt"],
-                output_branch=spec["outputBranch"],
+                salt=parsed.salt,
+                output_branch=parsed.output_branch,
                 workdir=workdir or existing.workdir,
             )
         pipeline_table.add_version(
             store.db, pipeline_id, version, user_spec=user_spec, effective_spec=spec, created=now
         )
-        _wire(store, name, spec)
-        if pipeline_kind(spec) != "spout":
+        _wire(store, parsed)
+        if parsed.kind != "spout":
             # A spout has no inputs and no jobs: it writes its own commits (reference §6.1).
-            commits.start_auto_commit(store, name, spec["outputBranch"])
+            commits.start_auto_commit(store, name, parsed.output_branch)
         ensure_jobs(store)
         return inspect_pipeline(store, name)
 
 
-def _cron_repos(spec: dict[str, Any]) -> set[str]:
+def _cron_repos(spec: Spec) -> set[str]:
+    """The cron repos an effective spec (not yet validated) would make."""
     return {body["repo"] for kind, body in iter_inputs(spec.get("input")) if kind == "cron"}
 
 
-def _wire(store: Store, name: str, spec: dict[str, Any]) -> None:
+def _wire(store: Store, spec: PipelineSpec) -> None:
     """Output repo and branch, cron repos, input branches, and the provenance between them."""
+    name = spec.name
     if not repo_exists(store, name):
         repos.create_repo(store, name, description=f"Output repo for pipeline {name}.")
     upstream: list[tuple[str, str]] = []
-    for kind, body in iter_inputs(spec.get("input")):
-        if kind == "cron" and not repo_exists(store, body["repo"]):
-            repos.create_repo(store, body["repo"], description=f"Cron ticks for {name}.")
-        branch = body.get("branch") or "master" if kind == "pfs" else "master"
-        branches.ensure_branch(store, body["repo"], branch)
-        if (body["repo"], branch) not in upstream:
-            upstream.append((body["repo"], branch))
-    branches.set_provenance(store, name, spec["outputBranch"], upstream)
+    for leaf in spec.leaves():
+        if isinstance(leaf, CronInput) and not repo_exists(store, leaf.repo):
+            repos.create_repo(store, leaf.repo, description=f"Cron ticks for {name}.")
+        branches.ensure_branch(store, leaf.repo, leaf.branch)
+        if (leaf.repo, leaf.branch) not in upstream:
+            upstream.append((leaf.repo, leaf.branch))
+    branches.set_provenance(store, name, spec.output_branch, upstream)
 
 
 def pipeline_inputs(store: Store) -> dict[str, set[str]]:
     """Each pipeline's input repos, from its current effective spec."""
-    return {
-        p.name: {body["repo"] for _, body in iter_inputs(p.effective_spec.get("input"))}
-        for p in current_versions(store)
-    }
+    return {p.name: set(p.spec.input_repos) for p in current_versions(store)}
 
 
 def current_versions(store: Store) -> list[PipelineRecord]:
@@ -216,15 +212,16 @@ def require_pipeline(store: Store, name: str) -> PipelineRecord:
 
 
 def _info(store: Store, pipeline: PipelineRecord) -> PipelineInfo:
-    spec = pipeline.effective_spec
+    spec = pipeline.effective_spec  # shown as stored: unmodelled fields round-trip
+    parsed = pipeline.spec
     return PipelineInfo(
         name=pipeline.name,
         version=pipeline.version,
         spec_hash=pipeline.spec_hash,
         state="paused" if pipeline.stopped else "running",
         created=pipeline.created,
-        description=spec.get("description") or "",
-        input_repos=sorted({body["repo"] for _, body in iter_inputs(spec.get("input"))}),
+        description=parsed.description,
+        input_repos=sorted(parsed.input_repos),
         user_spec=pipeline.user_spec,
         effective_spec=spec,
         notes=local_notes(spec),
@@ -263,24 +260,23 @@ def delete_pipeline(
             repos.delete_repo(store, name, force=True)
 
 
-def preview_datums(store: Store, user_spec: dict[str, Any], source: str) -> list[Datum]:
+def preview_datums(store: Store, user_spec: Spec, source: str) -> list[Datum]:
     """The datums a spec would get from the inputs' current heads, without creating it."""
-    spec = effective_spec(user_spec)
-    listings: dict[Any, Any] = {}
-    for kind, body in iter_inputs(spec.get("input")):
-        branch = body.get("branch") or "master" if kind == "pfs" else "master"
+    spec = parse_spec(effective_spec(user_spec))
+    listings: dict[tuple[str, str] | str, InputCommit] = {}
+    for leaf in spec.leaves():
         try:
-            repo = repo_row(store, body["repo"])
+            repo = repo_row(store, leaf.repo)
         except NotFound:
-            if kind == "cron":
+            if isinstance(leaf, CronInput):
                 continue
             raise
-        head = branch_row(store, repo, branch)
+        head = branch_row(store, repo, leaf.branch)
         if head is not None and head["head"] is not None:
-            listings[(body["name"], body["repo"])] = input_commit(
-                store, commit_by_row_id(store, head["head"]), branch
+            listings[(leaf.name, leaf.repo)] = input_commit(
+                store, commit_by_row_id(store, head["head"]), leaf.branch
             )
-    return generate(spec.get("input"), listings)
+    return generate(spec.input, listings)
 
 
 def names_of(items: Iterable[PipelineInfo]) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pachlite.model import JobState
 from pachlite.pfs.store import Store
-from pachlite.pps.validate import iter_inputs, pipeline_kind
+from pachlite.pps.dag import upstream_first
 from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb import pipelines as pipeline_table
 from pachlite.worker import jobs
@@ -49,18 +49,9 @@ def scheduler_lock(store: Store, on_wait: Callable[[], None] | None = None) -> I
 
 
 def pipeline_order(store: Store) -> list[str]:
-    """Pipeline names, upstream first."""
-    inputs: dict[str, set[str]] = {
-        p.name: {body["repo"] for _, body in iter_inputs(p.effective_spec.get("input"))}
-        for p in pipeline_table.current(store.db)
-    }
-    ordered: list[str] = []
-    pending = sorted(inputs)
-    while pending:
-        ready = [p for p in pending if not (inputs[p] & set(pending))] or pending[:1]
-        ordered.extend(ready)
-        pending = [p for p in pending if p not in ready]
-    return ordered
+    """Pipeline names, upstream first (by name within a round); a cycle is an error."""
+    inputs = {p.name: p.spec.input_repos for p in pipeline_table.current(store.db)}
+    return upstream_first({name: inputs[name] for name in sorted(inputs)})
 
 
 def next_runnable(store: Store) -> int | None:
@@ -69,7 +60,7 @@ def next_runnable(store: Store) -> int | None:
     rank = {name: i for i, name in enumerate(pipeline_order(store))}
     candidates = job_table.open_jobs(store.db)
     for job in sorted(candidates, key=lambda j: rank.get(j.pipeline, 0)):
-        if pipeline_kind(job.effective_spec) != "batch":
+        if job.spec.kind != "batch":
             continue  # services run under `pachlite up`, which owns their jobs
         if job.output_finished is not None:
             # Someone finished the output commit by hand (finish commit --force).

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ from pachlite.pfs.db import Row
 from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.store import Store
 from pachlite.pps.datums import Datum
+from pachlite.pps.pipeline_spec import PipelineSpec
+from pachlite.pps.pipeline_spec import Service as ServiceSpec
 from pachlite.ppsdb import jobs as job_table
 from pachlite.worker import outputs, process
 from pachlite.worker.datum import Prepared, failure_reason, prepare
@@ -49,7 +50,7 @@ class Service:
     store: Store
     name: str
     pipeline_id: int
-    spec: Mapping[str, Any]
+    spec: PipelineSpec
     workdir: str
     console: Console
     job_row: int | None = None
@@ -59,9 +60,8 @@ class Service:
 
     @property
     def ports(self) -> tuple[int, int]:
-        service = self.spec.get("service") or (self.spec.get("spout") or {}).get("service") or {}
-        internal = int(service.get("internalPort") or 0)
-        return int(service.get("externalPort") or internal), internal
+        """(external, internal)."""
+        return (self.spec.served or ServiceSpec()).ports
 
     def poll(self) -> None:
         """Follow the newest ready job: (re)start on new data, restart a crashed process. A

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pachlite.pfs.store import Store
+from pachlite.pps.pipeline_spec import PipelineSpec
 from pachlite.worker import process
 
 Console = Callable[[str, str], None]  # (source, line)
@@ -22,16 +22,14 @@ BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
 
 
-def process_env(store: Store, name: str, spec: Mapping[str, Any]) -> dict[str, str]:
+def process_env(store: Store, name: str, spec: PipelineSpec) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(
-        {str(k): str(v) for k, v in ((spec.get("transform") or {}).get("env") or {}).items()}
-    )
+    env.update(spec.transform.env)
     env.update(
         {
             "PACHLITE_ROOT": str(store.root),
             "PACHLITE_SPOUT_REPO": name,
-            "PACHLITE_SPOUT_BRANCH": str(spec.get("outputBranch") or "master"),
+            "PACHLITE_SPOUT_BRANCH": spec.output_branch,
             "PPS_PIPELINE_NAME": name,
             "PPS_PROJECT_NAME": "default",
         }
@@ -60,7 +58,7 @@ def read_log(store: Store, name: str) -> Iterator[str]:
 class Spout:
     store: Store
     name: str
-    spec: Mapping[str, Any]
+    spec: PipelineSpec
     workdir: str
     console: Console
     proc: process.Process | None = None
@@ -92,10 +90,8 @@ class Spout:
         self.backoff = min(self.backoff * 2, BACKOFF_MAX_S)
 
     def _start(self) -> None:
-        cmd = list((self.spec.get("transform") or {}).get("cmd") or [])
-        stdin = "".join(
-            line + "\n" for line in (self.spec.get("transform") or {}).get("stdin") or []
-        )
+        cmd = list(self.spec.transform.cmd)
+        stdin = "".join(line + "\n" for line in self.spec.transform.stdin)
         sink = process.log_file_sink(log_path(self.store, self.name), self.name, self.console)
         try:
             self.proc = process.start(

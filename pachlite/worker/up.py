@@ -22,7 +22,8 @@ from pachlite.pfs import repos
 from pachlite.pfs.refs import repo_exists
 from pachlite.pfs.store import Store
 from pachlite.pps.cron import parse_schedule
-from pachlite.pps.validate import iter_inputs, pipeline_kind
+from pachlite.pps.pipeline_spec import CronInput
+from pachlite.pps.validate import iter_inputs
 from pachlite.ppsdb import pipelines as pipeline_table
 from pachlite.worker import job_info, pipelines, scheduler
 from pachlite.worker.locks import UP_LOCK
@@ -88,8 +89,8 @@ class Supervisor:
     def refresh(self) -> None:
         """Know every spout and service pipeline, and follow their current versions."""
         for pipeline in pipelines.current_versions(self.store):
-            spec, name = pipeline.effective_spec, pipeline.name
-            kind = pipeline_kind(spec)
+            spec, name = pipeline.spec, pipeline.name
+            kind = spec.kind
             if pipeline.stopped:
                 self._drop(name)
                 continue
@@ -109,21 +110,19 @@ class Supervisor:
     def tick_crons(self, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
         for pipeline in pipelines.current_versions(self.store):
-            for kind, body in iter_inputs(pipeline.effective_spec.get("input")):
-                if kind != "cron":
-                    continue
-                schedule = parse_schedule(body.get("spec") or "")
-                last = self.last_tick.get(body["repo"]) or self._latest_tick(body, pipeline.created)
+            for cron in pipeline.spec.cron_inputs:
+                schedule = parse_schedule(cron.spec)
+                last = self.last_tick.get(cron.repo) or self._latest_tick(cron, pipeline.created)
                 due = schedule.next_after(last)
                 if due is not None and due <= now:
                     job_info.run_cron(self.store, pipeline.name, due)
-                    self.last_tick[body["repo"]] = due
+                    self.last_tick[cron.repo] = due
 
-    def _latest_tick(self, body: dict[str, object], created: float) -> datetime:
+    def _latest_tick(self, cron: CronInput, created: float) -> datetime:
         """The newest tick file in the cron repo, else `start`, else the pipeline's creation:
         the next tick follows it, so ticks missed while down are caught up one by one."""
         stamps = []
-        for path, _, _ in _walk(self.store, str(body["repo"])):
+        for path, _, _ in _walk(self.store, cron.repo):
             try:
                 stamps.append(
                     datetime.strptime(path.strip("/"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -132,8 +131,8 @@ class Supervisor:
                 continue
         if stamps:
             return max(stamps)
-        start = body.get("start")
-        return datetime.fromisoformat(str(start)) if start else datetime.fromtimestamp(created, UTC)
+        start = cron.start
+        return datetime.fromisoformat(start) if start else datetime.fromtimestamp(created, UTC)
 
     def step(
         self,

@@ -2,8 +2,14 @@
 
 import hashlib
 
-from pachlite.pps.datums import Datum, Entry, InputCommit, Item, generate
+from pachlite.pps.datums import Datum, Entry, InputCommit, Item, Listings, generate
+from pachlite.pps.pipeline_spec import parse_input
 from pachlite.pps.plan import Previous, plan_job
+
+
+def datums_of(node: dict, listings: Listings) -> list[Datum]:
+    """The datums of an input tree written as a spec writes it (parsed first)."""
+    return generate(parse_input(node), listings)
 
 
 def listing(repo: str, *paths: str, commit: str = "c" * 32) -> InputCommit:
@@ -35,38 +41,38 @@ IMAGES = listing("images", "/a.png", "/b.png", "/dir/c.png", "/dir/sub/d.png")
 
 def test_glob_table_over_files_and_directories() -> None:
     listings = {"images": IMAGES}
-    assert paths(generate(pfs("images", "/"), listings)) == [("images:/",)]
-    assert paths(generate(pfs("images", "/*"), listings)) == [
+    assert paths(datums_of(pfs("images", "/"), listings)) == [("images:/",)]
+    assert paths(datums_of(pfs("images", "/*"), listings)) == [
         ("images:/a.png",),
         ("images:/b.png",),
         ("images:/dir/",),
     ]
-    assert paths(generate(pfs("images", "/*/*"), listings)) == [
+    assert paths(datums_of(pfs("images", "/*/*"), listings)) == [
         ("images:/dir/c.png",),
         ("images:/dir/sub/",),
     ]
-    assert len(generate(pfs("images", "/**"), listings)) == 6  # every file and directory
-    assert paths(generate(pfs("images", "/**.png"), listings)) == [
+    assert len(datums_of(pfs("images", "/**"), listings)) == 6  # every file and directory
+    assert paths(datums_of(pfs("images", "/**.png"), listings)) == [
         ("images:/a.png",),
         ("images:/b.png",),
         ("images:/dir/c.png",),
         ("images:/dir/sub/d.png",),
     ]
-    assert paths(generate(pfs("images", "/@(a|b).png"), listings)) == [
+    assert paths(datums_of(pfs("images", "/@(a|b).png"), listings)) == [
         ("images:/a.png",),
         ("images:/b.png",),
     ]
 
 
 def test_an_empty_or_missing_commit_has_no_datums() -> None:
-    assert generate(pfs("images", "/*"), {}) == []
-    assert generate(pfs("images", "/"), {"images": InputCommit("images", "master", "c", ())}) == []
+    assert datums_of(pfs("images", "/*"), {}) == []
+    assert datums_of(pfs("images", "/"), {"images": InputCommit("images", "master", "c", ())}) == []
 
 
 def test_cross_of_unions() -> None:
     listings = {"a": listing("a", "/1", "/2"), "b": listing("b", "/x"), "c": listing("c", "/y")}
     node = {"cross": [pfs("a", "/*"), {"union": [pfs("b", "/*"), pfs("c", "/*")]}]}
-    assert paths(generate(node, listings)) == [
+    assert paths(datums_of(node, listings)) == [
         ("a:/1", "b:/x"),
         ("a:/1", "c:/y"),
         ("a:/2", "b:/x"),
@@ -76,7 +82,7 @@ def test_cross_of_unions() -> None:
 
 def test_cross_with_an_empty_side_is_empty() -> None:
     node = {"cross": [pfs("a", "/*"), pfs("b", "/*")]}
-    assert generate(node, {"a": listing("a", "/1")}) == []
+    assert datums_of(node, {"a": listing("a", "/1")}) == []
 
 
 JOIN_LISTINGS = {
@@ -95,7 +101,7 @@ def join_node(outer_images: bool = False, outer_labels: bool = False) -> dict:
 
 
 def test_inner_join_pairs_matching_keys() -> None:
-    datums = generate(join_node(), JOIN_LISTINGS)
+    datums = datums_of(join_node(), JOIN_LISTINGS)
     assert paths(datums) == [
         ("images:/1.png", "labels:/1.json"),
         ("images:/2.png", "labels:/2.json"),
@@ -104,12 +110,12 @@ def test_inner_join_pairs_matching_keys() -> None:
 
 
 def test_outer_join_keeps_unmatched_items_of_outer_inputs() -> None:
-    assert paths(generate(join_node(outer_images=True), JOIN_LISTINGS)) == [
+    assert paths(datums_of(join_node(outer_images=True), JOIN_LISTINGS)) == [
         ("images:/1.png", "labels:/1.json"),
         ("images:/2.png", "labels:/2.json"),
         ("images:/3.png",),
     ]
-    assert paths(generate(join_node(True, True), JOIN_LISTINGS)) == [
+    assert paths(datums_of(join_node(True, True), JOIN_LISTINGS)) == [
         ("images:/1.png", "labels:/1.json"),
         ("images:/2.png", "labels:/2.json"),
         ("images:/3.png",),
@@ -120,13 +126,13 @@ def test_outer_join_keeps_unmatched_items_of_outer_inputs() -> None:
 def test_join_is_a_product_per_key() -> None:
     listings = {"a": listing("a", "/k-1", "/k-2"), "b": listing("b", "/k-x", "/k-y", "/k-z")}
     node = {"join": [pfs("a", "/(k)-*", joinOn="$1"), pfs("b", "/(k)-*", joinOn="$1")]}
-    assert len(generate(node, listings)) == 6
+    assert len(datums_of(node, listings)) == 6
 
 
 def test_group_collects_every_item_of_a_key() -> None:
     listings = {"logs": listing("logs", "/2024-01-a.log", "/2024-01-b.log", "/2024-02-a.log")}
     node = {"group": [pfs("logs", "/(*)-(*)-*.log", groupBy="$1-$2")]}
-    datums = generate(node, listings)
+    datums = datums_of(node, listings)
     assert paths(datums) == [
         ("logs:/2024-01-a.log", "logs:/2024-01-b.log"),
         ("logs:/2024-02-a.log",),
@@ -189,7 +195,7 @@ def test_union_siblings_sharing_a_name_read_their_own_repos() -> None:
             {"pfs": {"repo": "pets", "name": "batches", "branch": "master", "glob": "/*"}},
         ]
     }
-    datums = generate(node, listings)
+    datums = datums_of(node, listings)
     assert [(d.items[0].repo, d.items[0].path) for d in datums] == [
         ("stream", "/b1"),
         ("stream", "/b2"),
