@@ -39,8 +39,8 @@ def _job_info(store: Store, row: Row) -> JobInfo:
         reason=row["reason"],
         version=row["version"],
         spec_hash=row["spec_hash"],
-        output_commit=f"{output['repo']}@{output['commit_id']}" if output else None,
-        input_commits=[f"{c['repo']}@{c['commit_id']}" for c in inputs],
+        output_commit=output.name if output else None,
+        input_commits=[c.name for c in inputs],
         created=row["created"],
         started=row["started"],
         finished=row["finished"],
@@ -182,9 +182,9 @@ def restart_datums(store: Store, pipeline: str, job_id: str, datum_ids: list[str
         output = commits.start_auto_commit(store, pipeline, row["output_branch"])
         jobs.ensure_jobs(store)
         store.db.execute(
-            "UPDATE jobs SET forced = ? WHERE output_commit = ?", (json.dumps(full), output["id"])
+            "UPDATE jobs SET forced = ? WHERE output_commit = ?", (json.dumps(full), output.id)
         )
-    return str(output["commit_id"])
+    return output.commit_id
 
 
 def logs(
@@ -249,7 +249,7 @@ def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[s
         store.objects.put_bytes(b"")
         ops.append(files.Put("/" + tick_name(moment), EMPTY_HASH, 0))
         commit = files.modify(store, CommitRef(body["repo"], branch="master"), ops)
-        ticked.append(f"{body['repo']}@{commit['commit_id']}")
+        ticked.append(commit.name)
     if not ticked:
         raise InvalidArgument(f"pipeline {pipeline!r} has no cron input")
     return ticked

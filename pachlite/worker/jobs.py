@@ -26,6 +26,7 @@ from pachlite.paths import split
 from pachlite.pfs import commits, provenance
 from pachlite.pfs.db import Row
 from pachlite.pfs.localfs import remove_tree
+from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import EMPTY_TREE, FILE, Entry, TreeEditor
@@ -85,7 +86,7 @@ def load(store: Store, job_row_id: int) -> JobRecord:
 
 def inputs_ready(store: Store, job: JobRecord) -> bool:
     output = commit_by_row_id(store, job.row["output_commit"])
-    return all(c["finished"] is not None for c in provenance.upstream(store, output))
+    return all(c.finished is not None for c in provenance.upstream(store, output))
 
 
 def set_state(store: Store, job_row_id: int, state: JobState, reason: str | None = None) -> None:
@@ -111,13 +112,13 @@ def run_job(
     job = load(store, job_row_id)
     output = commit_by_row_id(store, job.row["output_commit"])
     inputs = provenance.upstream(store, output)
-    failed_upstream = sorted({c["repo"] for c in inputs if c["error"]})
+    failed_upstream = sorted({c.repo for c in inputs if c.error})
     if failed_upstream:
         reason = "unrunnable because the following upstream pipelines failed: " + ", ".join(
             failed_upstream
         )
         with store.db.atomic():
-            commits.close_commit(store, output["id"], error=reason)
+            commits.close_commit(store, output.id, error=reason)
             set_state(store, job_row_id, JobState.UNRUNNABLE, reason)
         return JobState.UNRUNNABLE
     store.db.execute(
@@ -131,7 +132,7 @@ def run_job(
     remove_tree(store.root / "scratch" / job.row["job_id"])
     try:
         base_job, base_tree = base_of(store, job, output)
-        commits.set_content(store, output["id"], base_tree)
+        commits.set_content(store, output.id, base_tree)
         datums = generate(job.spec.get("input"), listings(store, job.spec, inputs))
         plan = _plan(store, job, datums, base_job)
         store.db.execute(
@@ -149,7 +150,7 @@ def run_job(
         failpoint("job.datums-done")  # every datum ran, no output recorded yet
         return _finish(store, job, output, base_tree, plan, results, deadline, interrupted())
     except Exception as exc:
-        return fail_job(store, job_row_id, output["id"], failure_reason(exc))
+        return fail_job(store, job_row_id, output.id, failure_reason(exc))
     finally:
         remove_tree(store.root / "scratch" / job.row["job_id"])
 
@@ -163,9 +164,9 @@ def fail_job(store: Store, job_row_id: int, output_row_id: int, reason: str) -> 
     return JobState.FAILURE
 
 
-def base_of(store: Store, job: JobRecord, output: Row) -> tuple[Row | None, str]:
+def base_of(store: Store, job: JobRecord, output: CommitRecord) -> tuple[Row | None, str]:
     """The last successful job among the output commit's ancestors, and its content."""
-    parent = output["parent"]
+    parent = output.parent
     while parent is not None:
         row = store.db.one(
             "SELECT j.*, c.tree FROM jobs j JOIN commits c ON c.id = j.output_commit "
@@ -174,12 +175,12 @@ def base_of(store: Store, job: JobRecord, output: Row) -> tuple[Row | None, str]
         )
         if row is not None:
             return row, str(row["tree"])
-        parent = commit_by_row_id(store, parent)["parent"]
+        parent = commit_by_row_id(store, parent).parent
     return None, EMPTY_TREE
 
 
-def listings(store: Store, spec: dict[str, Any], inputs: list[Row]) -> dict[Any, Any]:
-    by_repo = {c["repo"]: c for c in inputs}
+def listings(store: Store, spec: dict[str, Any], inputs: list[CommitRecord]) -> dict[Any, Any]:
+    by_repo = {c.repo: c for c in inputs}
     listings: dict[Any, Any] = {}
     for kind, body in iter_inputs(spec.get("input")):
         commit = by_repo.get(body["repo"])
@@ -309,7 +310,7 @@ def _collisions(plan: JobPlan, results: list[DatumResult]) -> str | None:
 def _finish(
     store: Store,
     job: JobRecord,
-    output: Row,
+    output: CommitRecord,
     base_tree: str,
     plan: JobPlan,
     results: list[DatumResult],
@@ -344,10 +345,8 @@ def _finish(
                         editor.put(put.path, Entry(FILE, put.hash, put.size))
             tree, _ = editor.flush(store.save_tree)
             failpoint("job.merge")  # outputs merged, nothing committed: the rerun redoes it
-            commits.set_content(store, output["id"], tree)
-        commits.close_commit(
-            store, output["id"], error=None if state == JobState.SUCCESS else reason
-        )
+            commits.set_content(store, output.id, tree)
+        commits.close_commit(store, output.id, error=None if state == JobState.SUCCESS else reason)
         if not killed:
             set_state(store, job_id, state, reason)
         else:

@@ -21,7 +21,7 @@ from pachlite.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, 
 from pachlite.model import JobState, PipelineInfo
 from pachlite.pfs import branches, commits, repos
 from pachlite.pfs.db import Row
-from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_row
+from pachlite.pfs.refs import commit_by_row_id, find_branch, require_repo
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.datums import Datum, generate
@@ -297,15 +297,15 @@ def preview_datums(store: Store, user_spec: dict[str, Any], source: str) -> list
     for kind, body in iter_inputs(spec.get("input")):
         branch = body.get("branch") or "master" if kind == "pfs" else "master"
         try:
-            repo = repo_row(store, body["repo"])
+            repo = require_repo(store, body["repo"])
         except NotFound:
             if kind == "cron":
                 continue
             raise
-        head = branch_row(store, repo, branch)
-        if head is not None and head["head"] is not None:
+        head = find_branch(store, repo, branch)
+        if head is not None and head.head is not None:
             listings[(body["name"], body["repo"])] = input_commit(
-                store, commit_by_row_id(store, head["head"]), branch
+                store, commit_by_row_id(store, head.head), branch
             )
     return generate(spec.get("input"), listings)
 

@@ -220,7 +220,7 @@ class Service:
                     "name": self.name,
                     "state": state,
                     "url": self.url,
-                    "input_commits": [f"{c['repo']}@{c['commit_id']}" for c in inputs],
+                    "input_commits": [c.name for c in inputs],
                     "pid": self.proc.pid if self.proc else None,
                     "since": time.time(),
                 }
@@ -257,11 +257,11 @@ class Service:
         with self.store.db.atomic():
             if puts:
                 output = commit_by_row_id(self.store, record.row["output_commit"])
-                editor = TreeEditor(self.store.trees, output["tree"])
+                editor = TreeEditor(self.store.trees, output.tree)
                 for put in puts:
                     editor.put(put.path, Entry(FILE, put.hash, put.size))
                 tree, _ = editor.flush(self.store.save_tree)
-                commits.set_content(self.store, output["id"], tree)
+                commits.set_content(self.store, output.id, tree)
             self._close_job(self.job_row, state, reason)
         self._drop_scratch()
         self.job_row = None
