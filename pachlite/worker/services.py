@@ -23,10 +23,11 @@ from pachlite.errors import PachliteError
 from pachlite.model import JobState
 from pachlite.pfs import commits, provenance
 from pachlite.pfs.localfs import remove_tree
+from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import FILE, Entry, TreeEditor
-from pachlite.pps.datums import generate
+from pachlite.pps.datums import Datum, generate
 from pachlite.worker import jobs, outputs, process_tree
 from pachlite.worker.datum import DatumContext, Prepared, failure_reason, prepare
 from pachlite.worker.materialize import empty_inputs
@@ -124,7 +125,9 @@ class Service:
         )
         return int(row["id"]) if row else None
 
-    def _datums(self, job_row: int) -> tuple[jobs.JobRecord, Any, list[Any], list[Any]]:
+    def _datums(
+        self, job_row: int
+    ) -> tuple[jobs.JobRecord, CommitRecord, list[CommitRecord], list[Datum]]:
         record = jobs.load(self.store, job_row)
         output = commit_by_row_id(self.store, record.row["output_commit"])
         inputs = provenance.upstream(self.store, output)
@@ -144,7 +147,7 @@ class Service:
             return
         datum = datums[0]
         _, base_tree = jobs.base_of(self.store, record, output)
-        commits.set_content(self.store, output["id"], base_tree)
+        commits.set_content(self.store, output.id, base_tree)
         self.store.db.execute(
             "UPDATE jobs SET state = ?, started = ?, data_total = 1 WHERE id = ?",
             (str(JobState.RUNNING), time.time(), job_row),
@@ -160,7 +163,13 @@ class Service:
         if len(datums) == 1:
             self._launch(record, datums[0], output, inputs)
 
-    def _launch(self, record: jobs.JobRecord, datum: Any, output: Any, inputs: Any) -> str | None:
+    def _launch(
+        self,
+        record: jobs.JobRecord,
+        datum: Datum,
+        output: CommitRecord,
+        inputs: list[CommitRecord],
+    ) -> str | None:
         """Start the process on the datum; the reason it could not start, or None."""
         ctx = DatumContext(
             pipeline=self.name,
@@ -201,9 +210,7 @@ class Service:
         self._write_state("running", output)
         self.console(
             self.name,
-            f"serving {self.url} on data {inputs[0]['repo']}@{inputs[0]['commit_id']}"
-            if inputs
-            else f"serving {self.url}",
+            f"serving {self.url} on data {inputs[0].name}" if inputs else f"serving {self.url}",
         )
         return None
 
@@ -212,7 +219,7 @@ class Service:
         external, internal = self.ports
         return f"http://127.0.0.1:{external or internal}"
 
-    def _write_state(self, state: str, output: Any) -> None:
+    def _write_state(self, state: str, output: CommitRecord | None) -> None:
         inputs = provenance.upstream(self.store, output) if output is not None else []
         (state_dir(self.store) / f"{self.name}.json").write_text(
             json.dumps(
