@@ -23,9 +23,9 @@ from pachlite.model import (
 )
 from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
 from pachlite.pfs import backup, branches, commits, commitsets, files, ingest, provenance, repos
-from pachlite.pfs.db import Row
 from pachlite.pfs.fsck import fsck
 from pachlite.pfs.localfs import makedirs
+from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.refs import resolve_commit
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
@@ -314,8 +314,8 @@ class PfsVerbs:
         row = files.modify(self.store, ref, ops, description=message)
         return self._commit_info(row)
 
-    def _commit_info(self, row: Row) -> CommitInfo:
-        return job_info.made_by(self.store, commits.commit_info(self.store, row))
+    def _commit_info(self, commit: CommitRecord) -> CommitInfo:
+        return job_info.made_by(self.store, commits.commit_info(self.store, commit))
 
     def _with_jobs(self, infos: list[CommitInfo]) -> list[CommitInfo]:
         """Commits with what made them, for those a job made."""
@@ -327,7 +327,7 @@ class PfsVerbs:
             raise InvalidArgument(f"{text!r} names a repo, not a commit", f"write {text}@master")
         return ref
 
-    def _read_ref(self, target: str) -> tuple[Row, str]:
+    def _read_ref(self, target: str) -> tuple[CommitRecord, str]:
         file_ref: FileRef = parse_file_ref(target)
         row = resolve_commit(self.store, file_ref.commit)
         return row, validate_path(file_ref.path or "/")
@@ -335,7 +335,7 @@ class PfsVerbs:
     def _set_id(self, commit: str) -> str:
         if is_commit_id(commit):
             return commit
-        return str(resolve_commit(self.store, self._commit_ref(commit))["commit_id"])
+        return resolve_commit(self.store, self._commit_ref(commit)).commit_id
 
 
 def _target(given: str, source_name: str) -> str:

@@ -5,10 +5,15 @@ from __future__ import annotations
 from pachlite.errors import Conflict, InvalidArgument
 from pachlite.model import BranchInfo, Origin
 from pachlite.paths import validate_name
-from pachlite.pfs import provenance
-from pachlite.pfs.commits import insert_commit, new_commit_set
-from pachlite.pfs.db import Row
-from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_row, require_branch, resolve_commit
+from pachlite.pfs import heads, provenance
+from pachlite.pfs.records import BranchRecord
+from pachlite.pfs.refs import (
+    commit_by_row_id,
+    find_branch,
+    require_branch,
+    require_repo,
+    resolve_commit,
+)
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef
 
@@ -24,8 +29,8 @@ def create_branch(
     """Create or update a branch; a new head or new provenance starts a commit set."""
     validate_name("branch", name)
     with store.db.atomic():
-        repo_r = repo_row(store, repo)
-        existing = branch_row(store, repo_r, name)
+        repo_r = require_repo(store, repo)
+        existing = find_branch(store, repo_r, name)
         head_r = None
         if head is not None:
             if head.repo != repo:
@@ -35,26 +40,21 @@ def create_branch(
             head_r = resolve_commit(store, head)
         if existing is None:
             store.db.execute(
-                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r["id"], name)
+                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r.id, name)
             )
             existing = require_branch(store, repo_r, name)
-        branch_id = existing["id"]
+        branch_id = existing.id
         changed_provenance = False
         if provenance_of is not None:
             changed_provenance = _set_provenance(store, repo, name, branch_id, provenance_of)
-        set_id = None
         if head_r is not None:
-            store.db.execute("UPDATE branches SET head = ? WHERE id = ?", (head_r["id"], branch_id))
-            set_id = new_commit_set(store)
+            # The head moves to a commit that exists: a new set, with nothing new to open here.
+            heads.move_head(store, repo_r.id, name, head_r.id)
+            heads.propagate(store, heads.new_commit_set(store), [branch_id])
         elif changed_provenance and provenance_of:
             # New provenance means new inputs: the branch gets a commit that records them.
-            set_id = new_commit_set(store)
-            parent = commit_by_row_id(store, existing["head"]) if existing["head"] else None
-            row_id = insert_commit(store, repo_r["id"], set_id, name, parent, Origin.AUTO)
-            store.db.execute("UPDATE branches SET head = ? WHERE id = ?", (row_id, branch_id))
-            provenance.record_branch_provenance(store, branch_id, row_id)
-        if set_id is not None:
-            provenance.propagate(store, set_id, [branch_id])
+            parent = commit_by_row_id(store, existing.head) if existing.head else None
+            heads.open_commit(store, repo_r, name, parent, Origin.AUTO)
         return branch_info(store, require_branch(store, repo_r, name))
 
 
@@ -63,20 +63,20 @@ def set_provenance(store: Store, repo: str, name: str, upstream: list[tuple[str,
     (a pipeline then starts its own commit set)."""
     validate_name("branch", name)
     with store.db.atomic():
-        repo_r = repo_row(store, repo)
-        if branch_row(store, repo_r, name) is None:
+        repo_r = require_repo(store, repo)
+        if find_branch(store, repo_r, name) is None:
             store.db.execute(
-                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r["id"], name)
+                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r.id, name)
             )
-        _set_provenance(store, repo, name, require_branch(store, repo_r, name)["id"], upstream)
+        _set_provenance(store, repo, name, require_branch(store, repo_r, name).id, upstream)
 
 
 def ensure_branch(store: Store, repo: str, name: str) -> None:
     with store.db.atomic():
-        repo_r = repo_row(store, repo)
-        if branch_row(store, repo_r, name) is None:
+        repo_r = require_repo(store, repo)
+        if find_branch(store, repo_r, name) is None:
             store.db.execute(
-                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r["id"], name)
+                "INSERT INTO branches (repo_id, name) VALUES (?, ?)", (repo_r.id, name)
             )
 
 
@@ -87,14 +87,14 @@ def _set_provenance(
     for up_repo, up_branch in provenance_of:
         if (up_repo, up_branch) == (repo, name):
             raise InvalidArgument(f"{repo}@{name} cannot be in its own provenance")
-        up = require_branch(store, repo_row(store, up_repo), up_branch)
-        if branch_id in provenance.upstream_branches(store, up["id"]):
+        up = require_branch(store, require_repo(store, up_repo), up_branch)
+        if branch_id in provenance.upstream_branches(store, up.id):
             raise InvalidArgument(
                 f"{up_repo}@{up_branch} is downstream of {repo}@{name}; the provenance would "
                 "form a cycle",
                 "provenance must be a DAG",
             )
-        upstream_ids.append(up["id"])
+        upstream_ids.append(up.id)
     before = set(provenance.upstream_branches(store, branch_id, direct=True))
     store.db.execute("DELETE FROM branch_provenance WHERE downstream = ?", (branch_id,))
     store.db.executemany(
@@ -117,40 +117,40 @@ def _names(store: Store, branch_ids: list[int]) -> list[str]:
     return names
 
 
-def branch_info(store: Store, row: Row) -> BranchInfo:
-    repo = store.db.scalar("SELECT name FROM repos WHERE id = ?", (row["repo_id"],))
-    head = commit_by_row_id(store, row["head"])["commit_id"] if row["head"] else None
+def branch_info(store: Store, branch: BranchRecord) -> BranchInfo:
+    repo = store.db.scalar("SELECT name FROM repos WHERE id = ?", (branch.repo_id,))
+    head = commit_by_row_id(store, branch.head).commit_id if branch.head else None
     return BranchInfo(
         repo=repo,
-        name=row["name"],
+        name=branch.name,
         head=head,
         direct_provenance=_names(
-            store, provenance.upstream_branches(store, row["id"], direct=True)
+            store, provenance.upstream_branches(store, branch.id, direct=True)
         ),
-        provenance=_names(store, provenance.upstream_branches(store, row["id"])),
-        subvenance=_names(store, provenance.subvenant_branches(store, row["id"])),
+        provenance=_names(store, provenance.upstream_branches(store, branch.id)),
+        subvenance=_names(store, provenance.subvenant_branches(store, branch.id)),
     )
 
 
 def list_branches(store: Store, repo: str) -> list[BranchInfo]:
-    repo_r = repo_row(store, repo)
-    rows = store.db.all("SELECT * FROM branches WHERE repo_id = ? ORDER BY name", (repo_r["id"],))
-    return [branch_info(store, r) for r in rows]
+    repo_r = require_repo(store, repo)
+    rows = store.db.all("SELECT * FROM branches WHERE repo_id = ? ORDER BY name", (repo_r.id,))
+    return [branch_info(store, BranchRecord.from_row(r)) for r in rows]
 
 
 def inspect_branch(store: Store, repo: str, name: str) -> BranchInfo:
-    return branch_info(store, require_branch(store, repo_row(store, repo), name))
+    return branch_info(store, require_branch(store, require_repo(store, repo), name))
 
 
 def delete_branch(store: Store, repo: str, name: str, *, force: bool = False) -> None:
     with store.db.atomic():
-        row = require_branch(store, repo_row(store, repo), name)
-        below = provenance.subvenant_branches(store, row["id"], direct=True)
+        branch = require_branch(store, require_repo(store, repo), name)
+        below = provenance.subvenant_branches(store, branch.id, direct=True)
         if below:
             if not force:
                 raise Conflict(
                     f"{repo}@{name} is in the provenance of {', '.join(_names(store, below))}",
                     "delete those first, or pass --force to cut the link",
                 )
-            store.db.execute("DELETE FROM branch_provenance WHERE upstream = ?", (row["id"],))
-        store.db.execute("DELETE FROM branches WHERE id = ?", (row["id"],))
+            store.db.execute("DELETE FROM branch_provenance WHERE upstream = ?", (branch.id,))
+        store.db.execute("DELETE FROM branches WHERE id = ?", (branch.id,))

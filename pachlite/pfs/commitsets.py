@@ -13,35 +13,35 @@ Both refuse when a commit outside the set was made from one inside it.
 from __future__ import annotations
 
 from pachlite.errors import CommitNotFound, Conflict
-from pachlite.pfs.db import Row
-from pachlite.pfs.refs import COMMIT_SELECT
+from pachlite.pfs.records import CommitRecord
+from pachlite.pfs.refs import commits_where
 from pachlite.pfs.store import Store
 
 
-def _set_rows(store: Store, set_id: str) -> list[Row]:
-    rows = store.db.all(f"{COMMIT_SELECT} WHERE c.commit_id = ?", (set_id,))
-    if not rows:
+def _set_commits(store: Store, set_id: str) -> list[CommitRecord]:
+    found = commits_where(store, "WHERE c.commit_id = ?", (set_id,))
+    if not found:
         raise CommitNotFound(f"no commit set {set_id}", "see `pachlite list commit`")
-    return rows
+    return found
 
 
 def _refuse_outside_dependents(store: Store, set_id: str, verb: str) -> None:
-    dependents = store.db.all(
-        f"""{COMMIT_SELECT} JOIN commit_provenance p ON p.downstream = c.id
-            JOIN commits up ON up.id = p.upstream
-            WHERE up.commit_id = ? AND c.commit_id != ?""",
+    dependents = commits_where(
+        store,
+        """JOIN commit_provenance p ON p.downstream = c.id JOIN commits up ON up.id = p.upstream
+           WHERE up.commit_id = ? AND c.commit_id != ?""",
         (set_id, set_id),
     )
     if dependents:
-        names = ", ".join(sorted({f"{r['repo']}@{r['commit_id']}" for r in dependents}))
+        names = ", ".join(sorted({c.name for c in dependents}))
         raise Conflict(
             f"cannot {verb} commit set {set_id}: {names} were made from it",
             f"{verb} those commit sets first",
         )
 
 
-def _remove(store: Store, rows: list[Row], set_id: str) -> None:
-    ids = [r["id"] for r in rows]
+def _remove(store: Store, set_commits: list[CommitRecord], set_id: str) -> None:
+    ids = [c.id for c in set_commits]
     marks = ",".join("?" * len(ids))
     store.db.execute(f"DELETE FROM commit_provenance WHERE downstream IN ({marks})", ids)
     store.db.execute(f"DELETE FROM commit_provenance WHERE upstream IN ({marks})", ids)
@@ -51,43 +51,43 @@ def _remove(store: Store, rows: list[Row], set_id: str) -> None:
 
 def squash_commit_set(store: Store, set_id: str) -> list[str]:
     with store.db.atomic():
-        rows = _set_rows(store, set_id)
-        for row in rows:
-            head_of = store.db.all("SELECT name FROM branches WHERE head = ?", (row["id"],))
+        set_commits = _set_commits(store, set_id)
+        for commit in set_commits:
+            head_of = store.db.all("SELECT name FROM branches WHERE head = ?", (commit.id,))
             if head_of:
                 raise Conflict(
-                    f"cannot squash {row['repo']}@{set_id}: it is the head of branch "
-                    f"{row['repo']}@{head_of[0]['name']}, so there is no child to fold it into",
+                    f"cannot squash {commit.name}: it is the head of branch "
+                    f"{commit.repo}@{head_of[0]['name']}, so there is no child to fold it into",
                     "use `pachlite delete commit` to drop the newest commit instead",
                 )
-            if row["finished"] is None:
+            if commit.finished is None:
                 raise Conflict(
-                    f"cannot squash {row['repo']}@{set_id}: it is still open",
+                    f"cannot squash {commit.name}: it is still open",
                     "finish it first",
                 )
         _refuse_outside_dependents(store, set_id, "squash")
-        for row in rows:
+        for commit in set_commits:
             store.db.execute(
-                "UPDATE commits SET parent = ? WHERE parent = ?", (row["parent"], row["id"])
+                "UPDATE commits SET parent = ? WHERE parent = ?", (commit.parent, commit.id)
             )
-        _remove(store, rows, set_id)
-        return [f"{r['repo']}@{set_id}" for r in rows]
+        _remove(store, set_commits, set_id)
+        return [c.name for c in set_commits]
 
 
 def delete_commit_set(store: Store, set_id: str) -> list[str]:
     with store.db.atomic():
-        rows = _set_rows(store, set_id)
-        for row in rows:
-            child = store.db.one("SELECT commit_id FROM commits WHERE parent = ?", (row["id"],))
+        set_commits = _set_commits(store, set_id)
+        for commit in set_commits:
+            child = store.db.one("SELECT commit_id FROM commits WHERE parent = ?", (commit.id,))
             if child is not None:
                 raise Conflict(
-                    f"cannot delete {row['repo']}@{set_id}: commit {child[0]} is built on it",
+                    f"cannot delete {commit.name}: commit {child[0]} is built on it",
                     "use `pachlite squash commit` to fold it into its children",
                 )
         _refuse_outside_dependents(store, set_id, "delete")
-        for row in rows:
+        for commit in set_commits:
             store.db.execute(
-                "UPDATE branches SET head = ? WHERE head = ?", (row["parent"], row["id"])
+                "UPDATE branches SET head = ? WHERE head = ?", (commit.parent, commit.id)
             )
-        _remove(store, rows, set_id)
-        return [f"{r['repo']}@{set_id}" for r in rows]
+        _remove(store, set_commits, set_id)
+        return [c.name for c in set_commits]

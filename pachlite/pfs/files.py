@@ -18,8 +18,8 @@ from pachlite.globpattern import compile_glob
 from pachlite.model import DiffKind, FileDiff, FileInfo, FileType
 from pachlite.paths import validate_path
 from pachlite.pfs import commits
-from pachlite.pfs.db import Row
-from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_row, resolve_commit
+from pachlite.pfs.records import CommitRecord
+from pachlite.pfs.refs import commit_by_row_id, find_branch, require_repo, resolve_commit
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import DIR, FILE, Entry, TreeEditor
 from pachlite.uri import CommitRef
@@ -48,52 +48,52 @@ class Copy:
 Op = Put | Delete | Copy
 
 
-def modify(store: Store, ref: CommitRef, ops: list[Op], *, description: str = "") -> Row:
+def modify(store: Store, ref: CommitRef, ops: list[Op], *, description: str = "") -> CommitRecord:
     """Apply operations atomically; returns the commit they landed in."""
     with store.db.atomic():
-        row, auto_finish = _writable_commit(store, ref, description)
-        editor = TreeEditor(store.trees, row["tree"])
+        commit, auto_finish = _writable_commit(store, ref, description)
+        editor = TreeEditor(store.trees, commit.tree)
         for op in ops:
             _apply(store, editor, op)
         root, _ = editor.flush(store.save_tree)
-        store.db.execute("UPDATE commits SET tree = ? WHERE id = ?", (root, row["id"]))
+        store.db.execute("UPDATE commits SET tree = ? WHERE id = ?", (root, commit.id))
         if auto_finish:
             now = time.time()
             store.db.execute(
                 "UPDATE commits SET finishing = ?, finished = ? WHERE id = ?",
-                (now, now, row["id"]),
+                (now, now, commit.id),
             )
-        return commit_by_row_id(store, row["id"])
+        return commit_by_row_id(store, commit.id)
 
 
-def _open_commit(store: Store, ref: CommitRef) -> Row | None:
+def _named_open_commit(store: Store, ref: CommitRef) -> CommitRecord | None:
     """The commit a ref names explicitly (it must be open), or None for a branch write."""
     if ref.commit or ref.ancestors or ref.nth is not None or ref.branch is None:
-        row = resolve_commit(store, ref)
-        if row["finished"] is not None:
+        commit = resolve_commit(store, ref)
+        if commit.finished is not None:
             raise Conflict(
-                f"commit {row['repo']}@{row['commit_id']} is finished and cannot change",
-                f"write to a branch instead, e.g. {row['repo']}@{row['branch'] or 'master'}",
+                f"commit {commit.name} is finished and cannot change",
+                f"write to a branch instead, e.g. {commit.repo}@{commit.branch or 'master'}",
             )
-        return row
-    repo_row(store, ref.repo)
+        return commit
+    require_repo(store, ref.repo)
     return None
 
 
 def check_writable(store: Store, ref: CommitRef) -> None:
     """Refuse a write before its bytes are stored: no orphan objects from a bad target."""
-    _open_commit(store, ref)
+    _named_open_commit(store, ref)
 
 
-def _writable_commit(store: Store, ref: CommitRef, description: str) -> tuple[Row, bool]:
-    row = _open_commit(store, ref)
-    if row is not None:
-        return row, False
+def _writable_commit(store: Store, ref: CommitRef, description: str) -> tuple[CommitRecord, bool]:
+    named = _named_open_commit(store, ref)
+    if named is not None:
+        return named, False
     assert ref.branch is not None
-    branch = branch_row(store, repo_row(store, ref.repo), ref.branch)
-    if branch is not None and branch["head"] is not None:
-        head = commit_by_row_id(store, branch["head"])
-        if head["finished"] is None:
+    branch = find_branch(store, require_repo(store, ref.repo), ref.branch)
+    if branch is not None and branch.head is not None:
+        head = commit_by_row_id(store, branch.head)
+        if head.finished is None:
             return head, False
     return commits.start_commit(store, ref.repo, ref.branch, description=description), True
 
@@ -125,23 +125,23 @@ def _apply(store: Store, editor: TreeEditor, op: Op) -> None:
 # -- reads ---------------------------------------------------------------------------------
 
 
-def entry_at(store: Store, commit: Row, path: str) -> Entry:
+def entry_at(store: Store, commit: CommitRecord, path: str) -> Entry:
     path = validate_path(path)
-    entry = store.trees.lookup(commit["tree"], path)
+    entry = store.trees.lookup(commit.tree, path)
     if entry is None:
         raise FileNotFound(
-            f"{commit['repo']}@{commit['commit_id']}:{path} not found",
-            f"see `pachlite list file {commit['repo']}@{commit['commit_id']}:/`",
+            f"{commit.name}:{path} not found",
+            f"see `pachlite list file {commit.name}:/`",
         )
     if path == "/":
-        entry = Entry(DIR, commit["tree"], store.tree_size(commit["tree"]))
+        entry = Entry(DIR, commit.tree, store.tree_size(commit.tree))
     return entry
 
 
-def file_info(commit: Row, path: str, entry: Entry) -> FileInfo:
+def file_info(commit: CommitRecord, path: str, entry: Entry) -> FileInfo:
     return FileInfo(
-        repo=commit["repo"],
-        commit=commit["commit_id"],
+        repo=commit.repo,
+        commit=commit.commit_id,
         path=path + "/" if entry.is_dir and path != "/" else path,
         type=FileType.DIR if entry.is_dir else FileType.FILE,
         size_bytes=entry.size,
@@ -172,15 +172,15 @@ def glob_file(store: Store, ref: CommitRef, pattern: str) -> list[FileInfo]:
     commit = resolve_commit(store, ref)
     found: list[FileInfo] = []
     # The root is a datum only for the glob "/" itself (one datum: the whole repo).
-    if glob.pattern == "/" and store.trees.node(commit["tree"]):
+    if glob.pattern == "/" and store.trees.node(commit.tree):
         found.append(file_info(commit, "/", entry_at(store, commit, "/")))
-    for path, entry in store.trees.walk(commit["tree"]):
+    for path, entry in store.trees.walk(commit.tree):
         if glob.match(path):
             found.append(file_info(commit, path, entry))
     return found
 
 
-def walk_files(store: Store, commit: Row, path: str) -> Iterator[tuple[str, Entry]]:
+def walk_files(store: Store, commit: CommitRecord, path: str) -> Iterator[tuple[str, Entry]]:
     """(path, entry) of every file at or under a path of a commit."""
     entry = entry_at(store, commit, path)
     return store.trees.files(entry, validate_path(path))
@@ -196,13 +196,13 @@ def diff_file(
     """Changed files between two commits (default: a commit and its parent)."""
     new = resolve_commit(store, new_ref)
     if old_ref is None:
-        old = commit_by_row_id(store, new["parent"]) if new["parent"] else None
+        old = commit_by_row_id(store, new.parent) if new.parent else None
     else:
         old = resolve_commit(store, old_ref)
     new_path = validate_path(new_path)
     old_path = validate_path(old_path) if old_path is not None else new_path
-    new_entry = store.trees.lookup(new["tree"], new_path)
-    old_entry = store.trees.lookup(old["tree"], old_path) if old is not None else None
+    new_entry = store.trees.lookup(new.tree, new_path)
+    old_entry = store.trees.lookup(old.tree, old_path) if old is not None else None
     if new_entry is None and old_entry is None:
         raise FileNotFound(f"{new_path} exists in neither commit")
     diffs: list[FileDiff] = []

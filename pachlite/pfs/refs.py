@@ -1,16 +1,23 @@
-"""Turning names (repo, branch, commit references) into rows, with errors that suggest fixes."""
+"""Turning names (repo, branch, commit references) into records, with errors that suggest fixes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pachlite.errors import BranchNotFound, CommitNotFound, RepoNotFound, did_you_mean
-from pachlite.pfs.db import Row
+from pachlite.pfs.records import BranchRecord, CommitRecord, RepoRecord
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef
 
 COMMIT_SELECT = "SELECT c.*, r.name AS repo FROM commits c JOIN repos r ON r.id = c.repo_id"
 
 
-def repo_row(store: Store, name: str) -> Row:
+def commits_where(store: Store, sql: str, params: Sequence[object] = ()) -> list[CommitRecord]:
+    """The commits a query ending `COMMIT_SELECT` (joins, WHERE, ORDER BY) selects."""
+    return [CommitRecord.from_row(r) for r in store.db.all(f"{COMMIT_SELECT} {sql}", params)]
+
+
+def require_repo(store: Store, name: str) -> RepoRecord:
     row = store.db.one("SELECT * FROM repos WHERE name = ?", (name,))
     if row is None:
         names = [r["name"] for r in store.db.all("SELECT name FROM repos")]
@@ -18,75 +25,76 @@ def repo_row(store: Store, name: str) -> Row:
             f"repo {name!r} not found{did_you_mean(name, names)}",
             f"create it with `pachlite create repo {name}` or see `pachlite list repo`",
         )
-    return row
+    return RepoRecord.from_row(row)
 
 
-def branch_row(store: Store, repo: Row, name: str) -> Row | None:
-    return store.db.one("SELECT * FROM branches WHERE repo_id = ? AND name = ?", (repo["id"], name))
+def find_branch(store: Store, repo: RepoRecord, name: str) -> BranchRecord | None:
+    row = store.db.one("SELECT * FROM branches WHERE repo_id = ? AND name = ?", (repo.id, name))
+    return None if row is None else BranchRecord.from_row(row)
 
 
-def require_branch(store: Store, repo: Row, name: str) -> Row:
-    row = branch_row(store, repo, name)
-    if row is None:
+def require_branch(store: Store, repo: RepoRecord, name: str) -> BranchRecord:
+    branch = find_branch(store, repo, name)
+    if branch is None:
         names = [
             b["name"]
-            for b in store.db.all("SELECT name FROM branches WHERE repo_id = ?", (repo["id"],))
+            for b in store.db.all("SELECT name FROM branches WHERE repo_id = ?", (repo.id,))
         ]
         raise BranchNotFound(
-            f"branch {repo['name']}@{name} not found{did_you_mean(name, names)}",
-            f"see `pachlite list branch {repo['name']}`",
+            f"branch {repo.name}@{name} not found{did_you_mean(name, names)}",
+            f"see `pachlite list branch {repo.name}`",
         )
-    return row
+    return branch
 
 
-def commit_by_row_id(store: Store, row_id: int) -> Row:
+def commit_by_row_id(store: Store, row_id: int) -> CommitRecord:
     row = store.db.one(f"{COMMIT_SELECT} WHERE c.id = ?", (row_id,))
     if row is None:
         raise CommitNotFound(f"commit #{row_id} is missing", "run `pachlite fsck`")
-    return row
+    return CommitRecord.from_row(row)
 
 
-def commit_by_id(store: Store, repo: Row, commit_id: str) -> Row | None:
-    return store.db.one(
-        f"{COMMIT_SELECT} WHERE c.repo_id = ? AND c.commit_id = ?", (repo["id"], commit_id)
-    )
+def commit_by_id(store: Store, repo: RepoRecord, commit_id: str) -> CommitRecord | None:
+    found = commits_where(store, "WHERE c.repo_id = ? AND c.commit_id = ?", (repo.id, commit_id))
+    return found[0] if found else None
 
 
-def resolve_commit(store: Store, ref: CommitRef) -> Row:
+def resolve_commit(store: Store, ref: CommitRef) -> CommitRecord:
     """The commit a reference names, after any `.N` and `^N` walk."""
-    repo = repo_row(store, ref.repo)
+    repo = require_repo(store, ref.repo)
     if ref.commit:
-        row = commit_by_id(store, repo, ref.commit)
-        if row is None:
+        found = commit_by_id(store, repo, ref.commit)
+        if found is None:
             raise CommitNotFound(
                 f"commit {ref.repo}@{ref.commit} not found",
                 f"see `pachlite list commit {ref.repo}`",
             )
+        commit = found
     elif ref.branch:
         branch = require_branch(store, repo, ref.branch)
-        if branch["head"] is None:
+        if branch.head is None:
             raise CommitNotFound(
                 f"branch {ref.repo}@{ref.branch} has no commits yet",
                 f"put a file first: `pachlite put file {ref.repo}@{ref.branch}:/path -f FILE`",
             )
-        row = commit_by_row_id(store, branch["head"])
+        commit = commit_by_row_id(store, branch.head)
         if ref.nth is not None:
-            row = _nth_from_first(store, row, ref)
+            commit = _nth_from_first(store, commit, ref)
     else:
         raise CommitNotFound(
             f"{ref.repo!r} names a repo, not a commit", f"write {ref.repo}@master or a commit ID"
         )
     for step in range(ref.ancestors):
-        if row["parent"] is None:
+        if commit.parent is None:
             raise CommitNotFound(
                 f"{ref} goes back {ref.ancestors} commits but the history has only {step}",
                 f"see `pachlite list commit {ref.repo}@{ref.ref}`",
             )
-        row = commit_by_row_id(store, row["parent"])
-    return row
+        commit = commit_by_row_id(store, commit.parent)
+    return commit
 
 
-def ancestry(store: Store, head: Row) -> list[Row]:
+def ancestry(store: Store, head: CommitRecord) -> list[CommitRecord]:
     """The head and its ancestors, newest first."""
     rows = store.db.all(
         f"""WITH RECURSIVE chain(id, depth) AS (
@@ -94,12 +102,12 @@ def ancestry(store: Store, head: Row) -> list[Row]:
                 SELECT c.parent, chain.depth + 1 FROM commits c JOIN chain ON c.id = chain.id
                 WHERE c.parent IS NOT NULL)
             {COMMIT_SELECT} JOIN chain ON chain.id = c.id ORDER BY chain.depth""",
-        (head["id"],),
+        (head.id,),
     )
-    return rows
+    return [CommitRecord.from_row(r) for r in rows]
 
 
-def _nth_from_first(store: Store, head: Row, ref: CommitRef) -> Row:
+def _nth_from_first(store: Store, head: CommitRecord, ref: CommitRef) -> CommitRecord:
     chain = ancestry(store, head)
     assert ref.nth is not None
     if ref.nth > len(chain):

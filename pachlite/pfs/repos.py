@@ -7,8 +7,8 @@ import time
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument
 from pachlite.model import RepoInfo
 from pachlite.paths import validate_name
-from pachlite.pfs.db import Row
-from pachlite.pfs.refs import repo_row
+from pachlite.pfs.records import RepoRecord
+from pachlite.pfs.refs import require_repo
 from pachlite.pfs.store import Store
 
 REPO_TYPES = ("user", "spec", "meta")
@@ -36,21 +36,21 @@ def create_repo(
                 "INSERT INTO repos (name, type, description, created) VALUES (?, ?, ?, ?)",
                 (name, type_, description, time.time()),
             )
-        return repo_info(store, repo_row(store, name))
+        return repo_info(store, require_repo(store, name))
 
 
-def repo_info(store: Store, row: Row) -> RepoInfo:
+def repo_info(store: Store, repo: RepoRecord) -> RepoInfo:
     branches = store.db.all(
         """SELECT b.name, t.size FROM branches b
            LEFT JOIN commits c ON c.id = b.head LEFT JOIN trees t ON t.hash = c.tree
            WHERE b.repo_id = ? ORDER BY b.name""",
-        (row["id"],),
+        (repo.id,),
     )
     return RepoInfo(
-        name=row["name"],
-        type=row["type"],
-        description=row["description"],
-        created=row["created"],
+        name=repo.name,
+        type=repo.type,
+        description=repo.description,
+        created=repo.created,
         # Like pachctl's "SIZE (MAX)": the largest branch head, not the sum of history.
         size_bytes=max((b["size"] or 0 for b in branches), default=0),
         branches=[b["name"] for b in branches],
@@ -59,17 +59,18 @@ def repo_info(store: Store, row: Row) -> RepoInfo:
 
 def list_repos(store: Store, *, all_types: bool = False) -> list[RepoInfo]:
     rows = store.db.all("SELECT * FROM repos ORDER BY created DESC, name")
-    return [repo_info(store, r) for r in rows if all_types or r["type"] == "user"]
+    found = [RepoRecord.from_row(r) for r in rows]
+    return [repo_info(store, r) for r in found if all_types or r.type == "user"]
 
 
 def inspect_repo(store: Store, name: str) -> RepoInfo:
-    return repo_info(store, repo_row(store, name))
+    return repo_info(store, require_repo(store, name))
 
 
 def delete_repo(store: Store, name: str, *, force: bool = False) -> None:
     """Delete a repo's branches and commits; refused while other repos build on it."""
     with store.db.atomic():
-        repo = repo_row(store, name)
+        repo = require_repo(store, name)
         users = store.db.all(
             """SELECT DISTINCT r.name FROM branch_provenance p
                JOIN branches up ON up.id = p.upstream
@@ -80,7 +81,7 @@ def delete_repo(store: Store, name: str, *, force: bool = False) -> None:
                JOIN commits up ON up.id = p.upstream
                JOIN commits down ON down.id = p.downstream JOIN repos r ON r.id = down.repo_id
                WHERE up.repo_id = ? AND down.repo_id != ?""",
-            (repo["id"], repo["id"], repo["id"], repo["id"]),
+            (repo.id, repo.id, repo.id, repo.id),
         )
         if users and not force:
             names = ", ".join(sorted(u[0] for u in users))
@@ -88,7 +89,7 @@ def delete_repo(store: Store, name: str, *, force: bool = False) -> None:
                 f"repo {name!r} is in the provenance of {names}",
                 "delete those first, or pass --force to delete it and cut the links",
             )
-        rid = repo["id"]
+        rid = repo.id
         store.db.execute(
             """DELETE FROM branch_provenance WHERE upstream IN
                (SELECT id FROM branches WHERE repo_id = ?)""",

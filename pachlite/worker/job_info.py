@@ -35,8 +35,8 @@ def _job_info(store: Store, found: PipelineJob) -> JobInfo:
         reason=job.reason,
         version=job.version,
         spec_hash=found.spec_hash,
-        output_commit=f"{output['repo']}@{output['commit_id']}" if output else None,
-        input_commits=[f"{c['repo']}@{c['commit_id']}" for c in inputs],
+        output_commit=output.name if output else None,
+        input_commits=[c.name for c in inputs],
         created=job.created,
         started=job.started,
         finished=job.finished,
@@ -168,8 +168,8 @@ def restart_datums(store: Store, pipeline: str, job_id: str, datum_ids: list[str
     with store.db.atomic():
         output = commits.start_auto_commit(store, pipeline, found.output_branch)
         jobs.ensure_jobs(store)
-        job_table.set_forced(store.db, output["id"], full)
-    return str(output["commit_id"])
+        job_table.set_forced(store.db, output.id, full)
+    return output.commit_id
 
 
 def logs(
@@ -221,7 +221,7 @@ def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[s
         store.objects.put_bytes(b"")
         ops.append(files.Put("/" + tick_name(moment), EMPTY_HASH, 0))
         commit = files.modify(store, CommitRef(cron.repo, branch=cron.branch), ops)
-        ticked.append(f"{cron.repo}@{commit['commit_id']}")
+        ticked.append(commit.name)
     if not ticked:
         raise InvalidArgument(f"pipeline {pipeline!r} has no cron input")
     return ticked

@@ -49,7 +49,7 @@ def run_job(
     """Run one job to a terminal state; `interrupted` (Ctrl-C) ends it KILLED."""
     job = JobLifecycle.load(store, job_row_id)
     inputs = job.inputs()
-    failed_upstream = sorted({c["repo"] for c in inputs if c["error"]})
+    failed_upstream = sorted({c.repo for c in inputs if c.error})
     if failed_upstream:
         reason = "unrunnable because the following upstream pipelines failed: " + ", ".join(
             failed_upstream

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from pachlite.model import JobState
 from pachlite.pfs import commits, provenance
-from pachlite.pfs.db import Row
 from pachlite.pfs.files import Put
-from pachlite.pfs.refs import commit_by_id, commit_by_row_id, repo_row
+from pachlite.pfs.records import CommitRecord
+from pachlite.pfs.refs import commit_by_id, commit_by_row_id, require_repo
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import EMPTY_TREE, FILE, Entry, TreeEditor
 from pachlite.pps.datums import Datum, InputCommit, Item, generate
@@ -55,23 +55,23 @@ class JobLifecycle:
         pachlite has no spec repo, so the job's pipeline version is named by its spec hash."""
         return self.spec_hash[:32]
 
-    def output(self) -> Row:
+    def output(self) -> CommitRecord:
         assert self.job.output_commit is not None, f"job {self.job.job_id} has no output commit"
         return commit_by_row_id(self.store, self.job.output_commit)
 
-    def inputs(self) -> list[Row]:
+    def inputs(self) -> list[CommitRecord]:
         """The input commits: the output commit's direct provenance."""
         return provenance.upstream(self.store, self.output())
 
     def inputs_ready(self) -> bool:
-        return all(c["finished"] is not None for c in self.inputs())
+        return all(c.finished is not None for c in self.inputs())
 
     def state(self) -> JobState:
         return job_table.state(self.store.db, self.id)
 
-    def datums(self, inputs: list[Row]) -> list[Datum]:
+    def datums(self, inputs: list[CommitRecord]) -> list[Datum]:
         """The datums of the input commits, as the spec's input tree makes them."""
-        by_repo = {c["repo"]: c for c in inputs}
+        by_repo = {c.repo: c for c in inputs}
         listings: dict[tuple[str, str] | str, InputCommit] = {}
         for leaf in self.spec.leaves():
             commit = by_repo.get(leaf.repo)
@@ -99,19 +99,19 @@ class JobLifecycle:
 
     def base(self) -> tuple[JobRecord | None, str]:
         """The last successful job among the output commit's ancestors, and its content."""
-        parent = self.output()["parent"]
+        parent = self.output().parent
         while parent is not None:
             commit = commit_by_row_id(self.store, parent)
             job = job_table.succeeded_on(self.store.db, self.job.pipeline_id, parent)
             if job is not None:
-                return job, str(commit["tree"])
-            parent = commit["parent"]
+                return job, str(commit.tree)
+            parent = commit.parent
         return None, EMPTY_TREE
 
     def reset_output(self) -> tuple[JobRecord | None, str]:
         """Set the output commit to the base's content (`base`), and return the base."""
         base_job, base_tree = self.base()
-        commits.set_content(self.store, self.output()["id"], base_tree)
+        commits.set_content(self.store, self.output().id, base_tree)
         return base_job, base_tree
 
     def merge(self, base_tree: str, puts: Iterable[Put], deletes: Iterable[str] = ()) -> None:
@@ -122,7 +122,7 @@ class JobLifecycle:
         for put in puts:
             editor.put(put.path, Entry(FILE, put.hash, put.size))
         tree, _ = editor.flush(self.store.save_tree)
-        commits.set_content(self.store, self.output()["id"], tree)
+        commits.set_content(self.store, self.output().id, tree)
 
     def finish(self, state: JobState, reason: str | None, *, keep_state: bool = False) -> JobState:
         """Close the output commit (with `reason` as its error unless SUCCESS) and end the job
@@ -130,7 +130,7 @@ class JobLifecycle:
         the stop gave it. Returns the state the job ended in."""
         with self.store.db.atomic():
             error = None if state == JobState.SUCCESS else reason
-            commits.close_commit(self.store, self.output()["id"], error=error)
+            commits.close_commit(self.store, self.output().id, error=error)
             if keep_state:
                 job_table.set_finished(self.store.db, self.id)
             else:
@@ -140,15 +140,11 @@ class JobLifecycle:
 
 def files_under(store: Store, item: Item) -> Iterator[tuple[str, str, int]]:
     """The files an input item names (itself, or every file under a directory)."""
-    commit = commit_by_id(store, repo_row(store, item.repo), item.commit)
+    commit = commit_by_id(store, require_repo(store, item.repo), item.commit)
     assert commit is not None
     path = item.path.rstrip("/") or "/"
     if item.is_dir:
-        root = (
-            Entry("d", commit["tree"], 0)
-            if path == "/"
-            else store.trees.lookup(commit["tree"], path)
-        )
+        root = Entry("d", commit.tree, 0) if path == "/" else store.trees.lookup(commit.tree, path)
         assert root is not None
         for file_path, entry in store.trees.files(root, path):
             yield file_path, entry.hash, entry.size

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from pachlite.pfs.db import Row
+from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.store import Store
 from pachlite.pps.datums import Entry, InputCommit
 
 
-def input_commit(store: Store, commit: Row, branch: str) -> InputCommit:
+def input_commit(store: Store, commit: CommitRecord, branch: str) -> InputCommit:
     """`branch` is the input's branch from the spec: part of every datum ID."""
     entries = tuple(
         Entry(path, entry.hash, entry.size, entry.is_dir)
-        for path, entry in store.trees.walk(commit["tree"])
+        for path, entry in store.trees.walk(commit.tree)
     )
     return InputCommit(
-        repo=commit["repo"],
+        repo=commit.repo,
         branch=branch,
-        commit=commit["commit_id"],
+        commit=commit.commit_id,
         entries=entries,
-        root_hash=commit["tree"],
+        root_hash=commit.tree,
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, did_you_mean
 from pachlite.model import PipelineInfo
 from pachlite.pfs import branches, commits, repos
-from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_exists, repo_names, repo_row
+from pachlite.pfs.refs import commit_by_row_id, find_branch, repo_exists, repo_names, require_repo
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.dag import upstream_first
@@ -266,15 +266,15 @@ def preview_datums(store: Store, user_spec: Spec, source: str) -> list[Datum]:
     listings: dict[tuple[str, str] | str, InputCommit] = {}
     for leaf in spec.leaves():
         try:
-            repo = repo_row(store, leaf.repo)
+            repo = require_repo(store, leaf.repo)
         except NotFound:
             if isinstance(leaf, CronInput):
                 continue
             raise
-        head = branch_row(store, repo, leaf.branch)
-        if head is not None and head["head"] is not None:
+        head = find_branch(store, repo, leaf.branch)
+        if head is not None and head.head is not None:
             listings[(leaf.name, leaf.repo)] = input_commit(
-                store, commit_by_row_id(store, head["head"]), leaf.branch
+                store, commit_by_row_id(store, head.head), leaf.branch
             )
     return generate(spec.input, listings)
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from pachlite.errors import PachliteError
 from pachlite.model import DatumState, JobState
-from pachlite.pfs.db import Row
 from pachlite.pfs.localfs import remove_tree
+from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.store import Store
 from pachlite.pps.datums import Datum
 from pachlite.pps.pipeline_spec import PipelineSpec
@@ -137,7 +137,7 @@ class Service:
         if len(datums) == 1:
             self._launch(job, datums[0], inputs)
 
-    def _launch(self, job: JobLifecycle, datum: Datum, inputs: list[Row]) -> str | None:
+    def _launch(self, job: JobLifecycle, datum: Datum, inputs: list[CommitRecord]) -> str | None:
         """Start the process on the datum; the reason it could not start, or None."""
         ctx = job.datum_context(workdir=self.workdir, extra_env={})
         scratch = self.store.root / "scratch" / job.job.job_id / "service"
@@ -163,9 +163,7 @@ class Service:
         self._write_state("running", inputs)
         self.console(
             self.name,
-            f"serving {self.url} on data {inputs[0]['repo']}@{inputs[0]['commit_id']}"
-            if inputs
-            else f"serving {self.url}",
+            f"serving {self.url} on data {inputs[0].name}" if inputs else f"serving {self.url}",
         )
         return None
 
@@ -174,14 +172,14 @@ class Service:
         external, internal = self.ports
         return f"http://127.0.0.1:{external or internal}"
 
-    def _write_state(self, state: str, inputs: list[Row]) -> None:
+    def _write_state(self, state: str, inputs: list[CommitRecord]) -> None:
         (state_dir(self.store) / f"{self.name}.json").write_text(
             json.dumps(
                 {
                     "name": self.name,
                     "state": state,
                     "url": self.url,
-                    "input_commits": [f"{c['repo']}@{c['commit_id']}" for c in inputs],
+                    "input_commits": [c.name for c in inputs],
                     "pid": self.proc.pid if self.proc else None,
                     "since": time.time(),
                 }
@@ -213,7 +211,7 @@ class Service:
         job = JobLifecycle.load(self.store, self.job_row)
         with self.store.db.atomic():
             if puts:
-                job.merge(job.output()["tree"], puts)
+                job.merge(job.output().tree, puts)
             self._close_job(self.job_row, state, reason)
         self._drop_scratch()
         self.job_row = None

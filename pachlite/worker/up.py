@@ -160,13 +160,13 @@ class Supervisor:
 
 
 def _walk(store: Store, repo: str) -> list[tuple[str, int, str]]:
-    from pachlite.pfs.refs import branch_row, commit_by_row_id, repo_row
+    from pachlite.pfs.refs import commit_by_row_id, find_branch, require_repo
 
-    branch = branch_row(store, repo_row(store, repo), "master")
-    if branch is None or branch["head"] is None:
+    branch = find_branch(store, require_repo(store, repo), "master")
+    if branch is None or branch.head is None:
         return []
-    commit = commit_by_row_id(store, branch["head"])
-    return [(p, e.size, e.hash) for p, e in store.trees.walk(commit["tree"]) if not e.is_dir]
+    commit = commit_by_row_id(store, branch.head)
+    return [(p, e.size, e.hash) for p, e in store.trees.walk(commit.tree) if not e.is_dir]
 
 
 def run(
