@@ -1,4 +1,4 @@
-"""Glob patterns with Pachyderm's semantics (ohmyglob, reference §2.2), compiled to regexes.
+"""Glob patterns with Pachyderm's semantics (ohmyglob, §2.2), compiled to regexes.
 
 `*` matches within one path element, `**` crosses '/', `?` is one character, `[abc]`/`[!abc]`
 classes, `{a,b}` alternatives, extglob `@( ) *( ) +( ) ?( ) !( )`, and plain `( )` capture

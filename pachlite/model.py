@@ -1,4 +1,4 @@
-"""Plain values the engine hands out: repos, branches, commits, files (reference §5.1).
+"""Plain values the engine hands out: repos, branches, commits, files (docs/semantics.md §5.1).
 
 They carry no behaviour beyond rendering themselves as JSON-ready dicts, so the CLI, the tests
 and later the planner can all use them without touching storage.
@@ -66,7 +66,7 @@ class CommitInfo:
     size_bytes: int
     direct_provenance: list[str]  # "repo@id"
     direct_subvenance: list[str]
-    # For a pipeline's output commit: what made it (reference: issue 4, provenance).
+    # For a pipeline's output commit: what made it (its provenance).
     job: str | None = None  # "pipeline@job-id"
     pipeline_version: int | None = None
     spec_hash: str | None = None
@@ -182,7 +182,7 @@ class BackupInfo:
 
 
 class JobState(StrEnum):
-    """Pachyderm's job states (reference §4.1)."""
+    """Pachyderm's job states (docs/semantics.md §4.1)."""
 
     CREATED = "JOB_CREATED"
     STARTING = "JOB_STARTING"
@@ -199,7 +199,7 @@ class JobState(StrEnum):
 
 
 class DatumState(StrEnum):
-    """Pachyderm's datum states as `list datum` shows them (reference §4.2)."""
+    """Pachyderm's datum states as `list datum` shows them (docs/semantics.md §4.2)."""
 
     STARTING = "STARTING"
     SUCCESS = "SUCCESS"

@@ -1,4 +1,4 @@
-"""Pachyderm's rules for file paths and names (reference §2.2, §5.1), as pure functions.
+"""Pachyderm's rules for file paths and names (docs/semantics.md §2.2, §5.1), as pure functions.
 
 Every path is checked here before any byte is written, so a bad name never leaves half a commit.
 """

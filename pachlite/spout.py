@@ -2,7 +2,7 @@
 
 Under `pachlite up` a spout runs with PACHLITE_ROOT, PACHLITE_SPOUT_REPO and
 PACHLITE_SPOUT_BRANCH set, and writes through `pachlite.Client`. Inside a Pachyderm worker
-(reference §6.1) it writes through `pachyderm_sdk.Client.new_in_cluster()` into
+(docs/semantics.md §6.1) it writes through `pachyderm_sdk.Client.new_in_cluster()` into
 `<pipeline>@<output branch>`. Step code calls `connect()` and never needs to know which.
 
     from pachlite.spout import connect

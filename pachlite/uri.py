@@ -1,4 +1,4 @@
-"""pachctl's reference grammar (reference §5.1, §7.1), parsed into plain values.
+"""pachctl's reference grammar (docs/semantics.md §5.1, §7.1), parsed into plain values.
 
 repo                       the repo (a branch or commit may then be required)
 repo@branch                the head of a branch

@@ -1,1 +1,1 @@
-"""PFS: versioned repos, branches, commits and files on local disk (reference §5, §9)."""
+"""PFS: versioned repos, branches, commits and files on local disk (docs/semantics.md §5, §9)."""

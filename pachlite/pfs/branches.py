@@ -1,4 +1,4 @@
-"""Branches: movable heads with provenance (reference §5.1, §5.3 `create branch`)."""
+"""Branches: movable heads with provenance (docs/semantics.md §5.1, §5.3 `create branch`)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""Commits: start, finish, inspect, list, wait (reference §5.1, §5.3).
+"""Commits: start, finish, inspect, list, wait (docs/semantics.md §5.1, §5.3).
 
 A commit is open until finished; a finished commit is immutable. Its content is a tree root,
 starting as its parent's. Starting a commit on a branch moves the branch head and, like every
-head move, propagates an AUTO commit with the same ID to each downstream branch (§5.2).
+head move, propagates an AUTO commit with the same ID to each downstream branch
+(docs/semantics.md §5.2).
 """
 
 from __future__ import annotations

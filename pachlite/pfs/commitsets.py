@@ -1,4 +1,4 @@
-"""Removing history a whole commit set at a time (reference §5.3, `squash`/`delete commit`).
+"""Removing history a whole commit set at a time (docs/semantics.md §5.3, `squash`/`delete commit`).
 
 squash: the set's commits disappear and their changes fold into their children. Because every
 commit stores its full content, the children keep exactly the content they had; only the

@@ -1,4 +1,4 @@
-"""Files in commits: batched modifications and reads (reference §5.3 `put/get/list/glob/diff`).
+"""Files in commits: batched modifications and reads (docs/semantics.md §5.3).
 
 Writes name a branch or an open commit. A branch whose head is open receives the changes into
 that commit; otherwise a new commit is started and finished around them, as pachctl does.
@@ -167,7 +167,7 @@ def list_file(store: Store, ref: CommitRef, path: str) -> list[FileInfo]:
 
 
 def glob_file(store: Store, ref: CommitRef, pattern: str) -> list[FileInfo]:
-    """Every file and directory whose path matches (reference §2.2)."""
+    """Every file and directory whose path matches (docs/semantics.md §2.2)."""
     glob = compile_glob(pattern)
     commit = resolve_commit(store, ref)
     found: list[FileInfo] = []

@@ -1,4 +1,4 @@
-"""Moving branch heads: opening a commit on a branch, and propagation (reference §5.2).
+"""Moving branch heads: opening a commit on a branch, and propagation (docs/semantics.md §5.2).
 
 Every head move starts a commit set: the moved branch's commit records the current heads of
 the branches it is computed from, and each branch downstream gets a new open AUTO commit with

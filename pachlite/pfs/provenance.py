@@ -1,4 +1,4 @@
-"""Reading provenance: between branches and between commits (reference §5.2).
+"""Reading provenance: between branches and between commits (docs/semantics.md §5.2).
 
 Branch provenance says which branches a branch is computed from; commit provenance, which
 commits a commit was made from. Both are written where heads move (`heads`); this module only

@@ -1,4 +1,4 @@
-"""Repos: create, list, inspect, delete (reference §5.1, §5.3)."""
+"""Repos: create, list, inspect, delete (docs/semantics.md §5.1, §5.3)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 A directory node maps names to entries (file or directory, hash, size) and is stored once under
 the hash of its encoding, so unchanged subtrees are shared between commits, a commit's content
 is one root hash, and a diff only descends where hashes differ. Directories exist only while
-they hold something: Pachyderm 2.x has no empty directories (reference §1.6).
+they hold something: Pachyderm 2.x has no empty directories (docs/semantics.md §1.6).
 
 Storage is injected (`load`, `save`), so this module is tested without a disk. Every walk is
 iterative: a tree thousands of directories deep is as good as any other.

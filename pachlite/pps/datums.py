@@ -1,4 +1,4 @@
-"""Datums from inputs: pfs, cron, cross, union, join, group (reference §2.2-§2.6).
+"""Datums from inputs: pfs, cron, cross, union, join, group (docs/semantics.md §2.2-§2.6).
 
 One recursive dispatch over the input tree, as Pachyderm's datum iterators do. The engine hands
 in, per input name, the listing of the input commit (every path, directories included); the
@@ -122,7 +122,7 @@ def _generate(node: Input, listings: Listings) -> list[Datum]:
 
 
 def pfs_items(pfs: PfsInput, listings: Listings) -> list[Item]:
-    """The items a pfs input's glob matches: files and directories alike (§2.2)."""
+    """The items a pfs input's glob matches, files and directories alike (semantics §2.2)."""
     name = pfs.name or pfs.repo
     commit = listings.get((name, pfs.repo)) or listings.get(name)
     if commit is None or not commit.entries:

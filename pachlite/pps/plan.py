@@ -1,4 +1,4 @@
-"""Planning a job against the last successful one (reference §2.6): pure and cheap.
+"""Planning a job against the last successful one (docs/semantics.md §2.6): pure and cheap.
 
 Datums only in the new job are processed; datums in both with the same hash whose earlier run
 succeeded are skipped and keep their outputs; the rest are reprocessed after their old outputs

@@ -1,4 +1,4 @@
-"""Reading pipeline specs the way pachctl does (reference §1.1, §1.6, §8).
+"""Reading pipeline specs the way pachctl does (docs/semantics.md §1.1, §1.6, §8).
 
 JSON or YAML; several specs per file as YAML documents or a top-level list; snake_case and
 camelCase keys; no YAML anchors or timestamps; a top-level `$schema` is dropped; at most
@@ -26,7 +26,7 @@ from pachlite.errors import InvalidArgument, did_you_mean
 Spec = dict[str, Any]
 MAX_DEPTH = 100
 
-# Removed in 2.x (reference §1.6): where the field sits, and what replaces it.
+# Removed in 2.x (docs/semantics.md §1.6): where the field sits, and what replaces it.
 REMOVED_FIELDS: dict[tuple[str, ...], str] = {
     ("standby",): "use `autoscaling: true`",
     ("enableStats",): "remove it: 2.x always keeps datum stats (the <pipeline>.meta repo)",
@@ -152,7 +152,8 @@ def normalize(spec: Spec, source: str = "<spec>") -> Spec:
     """camelCase keys where the schema names fields; unknown and 1.x fields are errors."""
     check_depth(spec, source)
     root = _definition(schema())
-    # `update` and `reprocess` are request flags pachctl reads from the file (reference §1.1).
+    # `update` and `reprocess` are request flags pachctl reads from the file
+    # (docs/semantics.md §1.1).
     flags = {k: spec[k] for k in ("update", "reprocess") if k in spec}
     body = {k: v for k, v in spec.items() if k not in flags}
     normalized = _normalize(body, root, (), source)

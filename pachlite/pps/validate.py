@@ -1,4 +1,4 @@
-"""Defaults and server-side rules for pipeline specs (reference §1.3-§1.5, §2.1, §10).
+"""Defaults and server-side rules for pipeline specs (docs/semantics.md §1.3-§1.5, §2.1, §10).
 
 Pure: the engine passes in the repos that exist and the pipelines' inputs, so every rule is
 testable without a store. `effective_spec` is what Pachyderm would store as
@@ -74,7 +74,7 @@ def iter_inputs(node: Spec | None) -> Iterator[tuple[str, Spec]]:
 
 
 def effective_spec(user: Spec, *, salt: str | None = None) -> Spec:
-    """The user spec with Pachyderm's defaults applied (reference §1.1, §10.2)."""
+    """The user spec with Pachyderm's defaults applied (docs/semantics.md §1.1, §10.2)."""
     spec = copy.deepcopy({k: v for k, v in user.items() if k not in ("update", "reprocess")})
     name = (spec.get("pipeline") or {}).get("name") or ""
     spec.setdefault("pipeline", {}).setdefault("project", {"name": "default"})

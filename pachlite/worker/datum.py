@@ -1,8 +1,9 @@
 """One datum: a fresh /pfs, the user's command, retries, err_cmd, and its outputs.
 
 Inputs are laid out by `materialize` (every byte hash-checked), and `pfs/out` starts empty
-(reference §2.3). Each attempt gets a fresh scratch directory. `datum_tries` counts attempts;
-a failed attempt runs `err_cmd`, and its success marks the datum RECOVERED (§4.3).
+(docs/semantics.md §2.3). Each attempt gets a fresh scratch directory. `datum_tries` counts
+attempts; a failed attempt runs `err_cmd`, and its success marks the datum RECOVERED
+(docs/semantics.md §4.3).
 
 Anything that goes wrong while preparing, running or collecting an attempt (a damaged input,
 a full disk, a name the file system refuses, an output that cannot be uploaded) fails that
@@ -191,7 +192,7 @@ def _recover(
 
 
 def _environment(ctx: DatumContext, datum: Datum, pfs: str) -> dict[str, str]:
-    """Pachyderm's variables (reference §3.1), with /pfs pointing at this datum's scratch."""
+    """Pachyderm's variables (docs/semantics.md §3.1), /pfs pointing at this datum's scratch."""
     env = dict(os.environ)
     env.update(ctx.extra_env)
     for key, value in ctx.spec.transform.env.items():

@@ -210,7 +210,8 @@ def _log_pages(
 
 
 def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[str]:
-    """A tick stamped now for every cron input: an empty file named by the time (§2.8)."""
+    """A tick stamped now for every cron input: an empty file named by the time
+    (docs/semantics.md §2.8)."""
     spec = require_pipeline(store, pipeline).spec
     moment = now or datetime.now(UTC)
     ticked = []

@@ -1,4 +1,4 @@
-"""Jobs: one per open AUTO commit on a pipeline's output branch (reference §4.1, §2.6, §3.3).
+"""Jobs: one per open AUTO commit on an output branch (docs/semantics.md §4.1, §2.6, §3.3).
 
 A job waits for its input commits, becomes UNRUNNABLE if one of them failed, and otherwise
 resets its output to the last successful job's output, deletes what removed and changed

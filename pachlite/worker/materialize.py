@@ -1,6 +1,6 @@
 """Laying out a datum's inputs under its scratch `pfs/`, every byte checked on the way.
 
-Each input file is at its full repo path under `pfs/<input name>/` (reference §2.3). Where
+Each input file is at its full repo path under `pfs/<input name>/` (docs/semantics.md §2.3). Where
 pachlite may hard-link (not root: root ignores the objects' read-only mode, so a linked input
 would let user code damage the store), the object is hashed first and linked only if it
 matches; otherwise it is copied and hashed while it is copied. Either way, an object that

@@ -3,8 +3,8 @@
 Creating or updating a pipeline stores the user spec and the effective spec as a new version,
 makes the output repo and branch (provenance: the input branches), and starts a commit set
 on the output branch: that is the job which processes what the inputs already hold
-(reference §4.5). The salt is kept across updates unless --reprocess, so unchanged datums
-are skipped after a code change (§2.6).
+(docs/semantics.md §4.5). The salt is kept across updates unless --reprocess, so unchanged datums
+are skipped after a code change (docs/semantics.md §2.6).
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def create_pipeline(
         )
         _wire(store, parsed)
         if parsed.kind != "spout":
-            # A spout has no inputs and no jobs: it writes its own commits (reference §6.1).
+            # A spout has no inputs and no jobs: it writes its own commits (docs/semantics.md §6.1).
             commits.start_auto_commit(store, name, parsed.output_branch)
         ensure_jobs(store)
         return inspect_pipeline(store, name)

@@ -1,4 +1,4 @@
-"""Services (reference §6.2): one long-running process on the single datum of the newest job.
+"""Services (docs/semantics.md §6.2): one long-running process on the newest job's one datum.
 
 When a newer job's inputs are ready, the running process is stopped (with every process it
 started), its job finished with whatever it wrote to /pfs/out, and a new process started on

@@ -1,4 +1,4 @@
-"""Spout processes (reference §6.1): long-running, writing their own commits through the API.
+"""Spout processes (docs/semantics.md §6.1): long-running, writing their own commits via the API.
 
 A spout that exits 0 is finished; one that fails is started again after a backoff that
 doubles from 1 s to 30 s (Pachyderm's worker backs off from 10 s; locally a second is kinder).

@@ -1,4 +1,4 @@
-"""`pachlite up`: the foreground supervisor, like `docker compose up` (reference §6).
+"""`pachlite up`: the foreground supervisor, like `docker compose up` (docs/semantics.md §6).
 
 It creates the input repos and creates or updates the pipelines of a directory, then loops:
 run the batch jobs that are ready, tick cron inputs that are due, keep spouts and services

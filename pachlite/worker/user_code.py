@@ -1,4 +1,4 @@
-"""Running user code the way a Pachyderm worker does (reference §3.1, §3.2).
+"""Running user code the way a Pachyderm worker does (docs/semantics.md §3.1, §3.2).
 
 The command is an argv list, never a shell string (unless the argv is a shell). It runs in its
 own session (`process`); when it exits or times out, every process it started is killed,
