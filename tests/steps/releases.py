@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from steps.promotion import Release
+from steps.release.manifest import Release
 
 CAL = "a" * 32  # the calibrate commit: the model version
 DATA = "b" * 32

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from steps.calibrate import calibrate
-from steps.calibration import expected_calibration_error, fit_temperature, softmax
+from steps.evaluation.calibration import expected_calibration_error, fit_temperature, softmax
 from tests.steps.test_training import run_step, tiny_transform
 
 

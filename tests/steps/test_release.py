@@ -15,11 +15,11 @@ import yaml
 
 from pachlite import Client
 from pachlite.model import DatumState, JobState
-from steps.gate import GateConfigError, Threshold, decide, thresholds_from
-from steps.gitpublish import redact
-from steps.kserve import inference_service
-from steps.promotion import PARALLEL_WORKERS, label_value
-from steps.seldon import seldon_deployment
+from steps.release.gate import GateConfigError, Threshold, decide, thresholds_from
+from steps.release.kserve import inference_service
+from steps.release.manifest import PARALLEL_WORKERS, label_value
+from steps.release.publish import redact
+from steps.release.seldon import seldon_deployment
 from tests.conftest import REPO_ROOT
 from tests.steps.releases import CAL, DATA, SPEC, a_release, bare_repo, git, revert
 

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 import yaml
 
-from steps.inference import BadRequest, Limits, answer, images_from
-from steps.kserve import inference_service
-from steps.promotion import PARALLEL_WORKERS
-from steps.serve import ServeError, released_version
+from steps.release.kserve import inference_service
+from steps.release.manifest import PARALLEL_WORKERS
+from steps.serving.inference import BadRequest, Limits, answer, images_from
+from steps.serving.launcher import ServeError, released_version
 from tests.conftest import REPO_ROOT
 from tests.steps.releases import a_release, bare_repo, git
 from tests.steps.test_calibration import trained_and_calibrated
@@ -132,7 +132,7 @@ def running(argv: list[str], port: int, cwd: Path, env: dict[str, str]) -> Itera
 def server(tmp_path: Path, calibrated_model: Path) -> Iterator[str]:
     port = free_port()
     argv = [
-        *(sys.executable, "-m", "steps.serve", "--model-dir", str(calibrated_model)),
+        *(sys.executable, "-m", "steps.serving", "--model-dir", str(calibrated_model)),
         *("--folder", str(tmp_path / "serving"), "--port", str(port)),
         *("--grpc-port", str(free_port())),
     ]
@@ -279,7 +279,7 @@ def released(tmp_path: Path, manifests: dict[str, dict[str, Any]]) -> str:
 
 
 def test_make_serve_reads_either_targets_release(tmp_path: Path) -> None:
-    from steps.seldon import seldon_deployment
+    from steps.release.seldon import seldon_deployment
 
     isvc = inference_service(a_release(model_version="1" * 32))
     sdep = seldon_deployment(a_release(model_version="2" * 32))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from steps.determinism import HASH_SEED
-from steps.oxford import batch_files, synthetic_sample
+from steps.data.oxford import batch_files, synthetic_sample
+from steps.reproducibility.determinism import HASH_SEED
 from steps.transform import parse_fractions
 from steps.transform import process_batch as transform_batch
 from steps.warehouse import process_batch as warehouse_batch
@@ -46,7 +46,7 @@ def run_step(step: str, *args: str | Path, **env: str) -> None:
 
 
 def test_transform_shards_hold_what_training_reads(tmp_path: Path) -> None:
-    from steps.data import load_split
+    from steps.data.shards import load_split
 
     data = tiny_transform(tmp_path, samples=20)
     images, masks, ids = load_split(data / "train")

@@ -21,8 +21,8 @@ import pytest
 from PIL import Image
 
 from pachlite import Client
-from steps.oxford import jpeg_bytes, png_bytes, synthetic_sample
-from steps.rejects import FIELDS
+from steps.data.oxford import jpeg_bytes, png_bytes, synthetic_sample
+from steps.data.rejects import FIELDS
 from steps.warehouse import main, process_batch
 from tests.conftest import REPO_ROOT
 from tests.steps.batches import (
