@@ -23,7 +23,7 @@ import yaml
 from pachlite import Client
 from pachlite.model import JobState
 from tests.conftest import REPO_ROOT
-from tests.steps.test_release import GOOD, bare_repo, evaluation
+from tests.support.steps.releases import GOOD, bare_repo, evaluation
 
 NASTY_NAMES = [
     "a b.txt",

@@ -23,7 +23,7 @@ from steps.reproducibility import environment, provenance
 from steps.reproducibility import sealing as reproducible
 from steps.reproducibility.determinism import HASH_SEED, check_environment
 from tests.conftest import REPO_ROOT
-from tests.steps.test_training import run_step, tiny_transform
+from tests.support.steps.runs import run_step, tiny_transform
 
 # -- each ML step, twice, as the pipeline runs it ----------------------------------------------
 
