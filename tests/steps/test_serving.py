@@ -22,7 +22,7 @@ import yaml
 from steps.release.kserve import inference_service
 from steps.release.manifest import PARALLEL_WORKERS
 from steps.serving.inference import BadRequest, Limits, answer, images_from
-from steps.serving.launcher import ServeError, released_version
+from steps.serving.launcher import ServeError, fetch_model, released_version
 from tests.conftest import REPO_ROOT
 from tests.support.ports import free_port
 from tests.support.steps.catalogues import BAD_REQUESTS, BAD_TENSORS
@@ -235,3 +235,25 @@ def test_make_serve_reads_either_targets_release(tmp_path: Path) -> None:
     assert released_version(both, "main", "gitops/serving", "pets-unet", "kserve") == "1" * 32
     with pytest.raises(ServeError, match=r"nothing released yet: no .*inferenceservice\.yaml"):
         released_version(remote, "main", "gitops/serving", "pets-unet", "kserve")
+
+
+def test_make_serve_copies_the_released_commit_out_of_the_store(tmp_path: Path) -> None:
+    from pachlite import Client
+
+    with Client(tmp_path / "store") as client:
+        client.create_repo("calibrate")
+        client.put_file_bytes("calibrate@master:/model.keras", b"weights")
+        client.put_file_bytes("calibrate@master:/logs/a.txt", b"log")
+        version = client.inspect_commit("calibrate@master").id
+    target = tmp_path / "serving" / "model"
+    target.mkdir(parents=True)
+    (target / "stale.json").write_text("{}")  # what an earlier make serve left
+    fetch_model(version, target, tmp_path / "store")
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [
+        "logs/a.txt",
+        "model.keras",
+    ]
+    assert (target / "model.keras").read_bytes() == b"weights"
+    unknown = "0" * 32
+    with pytest.raises(ServeError, match=f"^cannot copy the released model calibrate@{unknown}: "):
+        fetch_model(unknown, target, tmp_path / "store")
