@@ -24,7 +24,9 @@ from steps.reproducibility.sealing import export_saved_model, save_model
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m steps.model", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--input", required=True, help="the transform repo")
     parser.add_argument("--hyperparameters", required=True, help="tune's optimal_hp.json")
     parser.add_argument("--output", required=True)

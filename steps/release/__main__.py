@@ -19,7 +19,9 @@ from steps.release.step import ReleaseInputError, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m steps.release", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--evaluation", required=True, help="evaluate's output (/pfs/evaluate)")
     parser.add_argument("--output", required=True)
     parser.add_argument("--model-version", help="the calibrate commit, if provenance lacks it")

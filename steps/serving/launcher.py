@@ -22,8 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from pachlite import Client
-from pachlite.errors import PachliteError
+from pachlite import Client, PachliteError
 from steps.parameters import ParameterError, ServeParams
 from steps.release import kserve, seldon
 from steps.release.manifest import LABEL_PREFIX, PARALLEL_WORKERS, manifest_path
@@ -114,7 +113,9 @@ def write_settings(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m steps.serving", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--gitops", help="the gitops repository (GITOPS_REPO, else make run's)")
     parser.add_argument("--branch", help="its branch (the release spec's GITOPS_BRANCH)")
     parser.add_argument("--path", help="the folder of the manifests (GITOPS_PATH)")
