@@ -96,17 +96,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     model = keras.saving.load_model(Path(args.model) / "model.keras")
     probs = model.predict(images, batch_size=32, verbose=0).astype(np.float64)
-    params, calibrated = calibrate(probs, masks, params.method)
+    fitted, calibrated = calibrate(probs, masks, params.method)
     before, after = reliability(probs, masks), reliability(calibrated, masks)
     method = params.method
     if after.ece > before.ece:  # never worse than the raw model on this split
-        params, calibrated, after = {"temperature": 1.0}, probs, before
+        fitted, calibrated, after = {"temperature": 1.0}, probs, before
         method = f"{params.method} (identity kept: the fit did not lower ECE)"
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     result = {
         "method": method,
-        **params,
+        **fitted,
         "ece_before": before.ece,
         "ece_after": after.ece,
         "nll_before": nll(probs, masks),

@@ -6,7 +6,7 @@ run by hand from a checkout runs as its pipeline does; where the spec is not the
 images hold steps/, not pipelines/), the step stops with one line naming the variable. No value
 is repeated here. Only what belongs to a deployment rather than to the spec (the gitops remote,
 its token, the gate's thresholds, the serving target `make serve` picks) is read from the
-environment alone.
+environment alone: a run by hand is not gated, or pushed, by the project's own settings.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from steps.release.gate import Threshold, thresholds_from
 
 PIPELINES = Path(__file__).resolve().parent.parent / "pipelines"
 
@@ -184,6 +186,7 @@ class ReleaseParams:
     git_author: str  # 'Name <email>'
     gitops_token: str | None  # a Pachyderm secret, never in a spec
     evaluate_commit: str | None  # set by Pachyderm for the input named evaluate
+    thresholds: tuple[Threshold, ...]  # GATE_MIN_<METRIC>, GATE_MAX_<METRIC>
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReleaseParams:
@@ -201,6 +204,7 @@ class ReleaseParams:
             git_author=step.text("GIT_AUTHOR"),
             gitops_token=step.env.get("GITOPS_TOKEN") or None,
             evaluate_commit=step.env.get("evaluate_COMMIT"),
+            thresholds=tuple(thresholds_from(step.env)),
         )
 
 

@@ -8,7 +8,6 @@ What it reads and writes, and its exit statuses: steps.release.step.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -28,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         params = ReleaseParams.from_env()
-        return run(Path(args.evaluation), Path(args.output), params, os.environ, args.model_version)
+        return run(Path(args.evaluation), Path(args.output), params, args.model_version)
     except (ParameterError, ReleaseInputError, GateConfigError) as e:
         print(f"release: {e}", file=sys.stderr)  # noqa: T201
         return 1

@@ -29,7 +29,7 @@ import yaml
 
 from steps.parameters import ReleaseParams
 from steps.release import kserve, seldon
-from steps.release.gate import Decision, decide, thresholds_from
+from steps.release.gate import Decision, decide
 from steps.release.manifest import Release, manifest_path
 from steps.release.publish import Author, publish, redact
 from steps.reproducibility import provenance
@@ -118,18 +118,12 @@ def commit_message(release: Release, decision: Decision, target: str = "seldon")
     return "\n".join(lines) + "\n"
 
 
-def run(
-    evaluation: Path,
-    out: Path,
-    params: ReleaseParams,
-    env: Mapping[str, str],
-    version: str | None,
-) -> int:
-    """The gate on evaluate's output, then the promotion; `env` holds the gate's thresholds."""
+def run(evaluation: Path, out: Path, params: ReleaseParams, version: str | None) -> int:
+    """The gate on evaluate's output, then the promotion where it passes."""
     target = serving_target(params)
     metrics, steps = read_evaluation(evaluation)
     release = release_of(metrics, steps, params, version)
-    decision = decide(metrics, thresholds_from(env))
+    decision = decide(metrics, list(params.thresholds))
     result: dict[str, Any] = {
         "decision": decision.word,
         "reasons": decision.reasons,
