@@ -43,8 +43,8 @@ run: setup
 
 # The model the gitops repository says is released (make run's demo remote by default).
 serve: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" PACHLITE_ROOT="$${PACHLITE_ROOT:-$(CURDIR)/.pachlite}" \
-	  $(PY) -m steps.serve --gitops "$${GITOPS_REPO:-$${RUN_DIR:-.run}/gitops.git}" \
+	PACHLITE_ROOT="$${PACHLITE_ROOT:-$(CURDIR)/.pachlite}" \
+	  $(PY) -m steps.serving --gitops "$${GITOPS_REPO:-$${RUN_DIR:-.run}/gitops.git}" \
 	  --folder "$${RUN_DIR:-.run}/serving"
 
 # The images in images/, tagged with the project version that every spec and manifest uses.

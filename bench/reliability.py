@@ -107,15 +107,18 @@ def concurrency_figures(processes: int, commits: int) -> list[dict[str, object]]
 
 
 def catalogue_figures() -> dict[str, int]:
-    from tests.steps.test_serving import BAD_REQUESTS
-    from tests.steps.test_serving import test_bad_tensors_say_what_is_wrong as tensors
-    from tests.steps.test_warehouse import FOLDER_CASES, IGNORED_REASONS, REASONS, ZIP_CASES
     from tests.support.bad_inputs import CATALOGUE
     from tests.support.damages import DAMAGES
+    from tests.support.steps.catalogues import (
+        BAD_REQUESTS,
+        BAD_TENSORS,
+        FOLDER_CASES,
+        IGNORED_REASONS,
+        REASONS,
+        ZIP_CASES,
+    )
     from tests.support.store_verbs import WRITES
 
-    marks = getattr(tensors, "pytestmark", [])
-    tensor_cases = sum(len(m.args[1]) for m in marks if m.name == "parametrize")
     return {
         "pachlite commands (specs, repos, branches, commits, paths, local trees, backups)": len(
             CATALOGUE
@@ -128,7 +131,8 @@ def catalogue_figures() -> dict[str, int]:
         "zip archive members (warehouse)": len(ZIP_CASES),
         "folder batch members (warehouse)": len(FOLDER_CASES),
         "members that are not part of a sample (listed as ignored)": len(IGNORED_REASONS),
-        "inference requests (4xx from the runtime and MLServer)": tensor_cases + len(BAD_REQUESTS),
+        "inference requests (4xx from the runtime and MLServer)": len(BAD_TENSORS)
+        + len(BAD_REQUESTS),
         # tests/steps/test_release.py: unreachable remote, rejected push, a threshold on a
         # metric that does not exist, no metrics.json; tests/cli/test_cluster.py: an
         # unreachable pachd, an address that is not grpc://.

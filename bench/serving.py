@@ -5,8 +5,8 @@
                             [--json FILE] [--plot FILE.png]
 
 Serves one model with the project's runtime (steps.serving.UNetRuntime, settings written by
-steps.serve) once per `parallel_workers` value, and for each sends the same Open Inference
-Protocol request (--images FP32 images, the model's size) from 1 and from 8 concurrent
+steps.serving.launcher) once per `parallel_workers` value, and for each sends the same Open
+Inference Protocol request (--images FP32 images, the model's size) from 1 and from 8 concurrent
 clients, each on its own keep-alive connection. Per combination: requests per second, p50 and
 p99 latency, errors, the server's resident memory (main process and workers), and the ratios
 to parallel_workers 0 at the same concurrency, all measured in this one run. The model is the
@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from steps.serve import ServeError, fetch_model, released_version, write_settings  # noqa: E402
+from steps.serving.launcher import ServeError, fetch_model, released_version, write_settings  # noqa: E402
 
 NAME = "pets-unet"
 LAUNCH = "import sys; from mlserver.cli import main; sys.argv[0] = 'mlserver'; main()"
@@ -73,13 +73,12 @@ def free_port() -> int:
 def model_folder(args: argparse.Namespace, scratch: Path) -> Path:
     if args.model_dir:
         return Path(args.model_dir)
-    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
-    env.setdefault("PACHLITE_ROOT", str(REPO / ".pachlite"))
+    root = os.environ.get("PACHLITE_ROOT") or str(REPO / ".pachlite")
     try:
         version = released_version(
             str(REPO / ".run" / "gitops.git"), "main", "gitops/serving", NAME
         )
-        fetch_model(version, scratch / "model", env)
+        fetch_model(version, scratch / "model", root)
     except ServeError as e:
         raise SystemExit(f"bench/serving.py: {e} (or give --model-dir)") from None
     return scratch / "model"

@@ -9,7 +9,7 @@
 ARG IMAGE_MIRROR=
 FROM ${IMAGE_MIRROR}docker.io/library/python:3.12.8-slim-bookworm
 
-# The image's own name, recorded in every step's provenance.json (steps/environment.py);
+# The image's own name, recorded in every step's provenance.json (steps/reproducibility/environment.py);
 # `make images` passes the tag it builds.
 ARG IMAGE=reproml/serving:0.1.0
 ENV REPROML_IMAGE=$IMAGE \

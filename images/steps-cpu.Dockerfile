@@ -10,7 +10,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends git=1:2.39.5-0+deb12u3 \
     && rm -rf /var/lib/apt/lists/*
 
-# The image's own name, recorded in every step's provenance.json (steps/environment.py);
+# The image's own name, recorded in every step's provenance.json (steps/reproducibility/environment.py);
 # `make images` passes the tag it builds.
 ARG IMAGE=reproml/steps-cpu:0.1.0
 ENV REPROML_IMAGE=$IMAGE \

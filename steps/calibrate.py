@@ -1,7 +1,10 @@
 """calibrate: fit temperature scaling (or isotonic) of the per-pixel softmax.
 
     python -m steps.calibrate --data /pfs/transform/calibration --model /pfs/model \\
-        --output /pfs/out [--method temperature|isotonic]
+        --output /pfs/out
+
+Parameters (steps.parameters.CalibrateParams): CALIBRATION_METHOD (temperature or isotonic)
+and SEED from the spec's env.
 
 Writes calibration.json (method, parameters, ECE and NLL before and after, pixels used),
 reliability.png (the diagram, before and after), and the model files it calibrated, so
@@ -13,15 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from steps import provenance
-from steps.calibration import (
+from steps.data.shards import load_split
+from steps.evaluation.calibration import (
     Isotonic,
     Reliability,
     fit_temperature,
@@ -30,7 +32,8 @@ from steps.calibration import (
     reliability,
     softmax,
 )
-from steps.data import load_split
+from steps.parameters import CalibrateParams, ParameterError
+from steps.reproducibility import provenance
 
 MODEL_FILES = ("model.keras", "hyperparameters.json", "metrics.json")
 
@@ -74,13 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", required=True, help="transform's calibration split")
     parser.add_argument("--model", required=True, help="the model repo (model.keras)")
     parser.add_argument("--output", required=True)
-    parser.add_argument("--method", default=os.environ.get("CALIBRATION_METHOD", "temperature"))
     args = parser.parse_args(argv)
-    from steps.determinism import check_environment, make_deterministic
+    try:
+        params = CalibrateParams.from_env()
+    except ParameterError as e:
+        print(f"calibrate: {e}", file=sys.stderr)  # noqa: T201
+        return 2
+    from steps.reproducibility.determinism import check_environment, make_deterministic
 
     if not check_environment("calibrate"):
         return 1
-    make_deterministic(int(os.environ.get("SEED", 42)))
+    make_deterministic(params.seed)
     import keras
 
     images, masks, ids = load_split(Path(args.data))
@@ -89,17 +96,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     model = keras.saving.load_model(Path(args.model) / "model.keras")
     probs = model.predict(images, batch_size=32, verbose=0).astype(np.float64)
-    params, calibrated = calibrate(probs, masks, args.method)
+    fitted, calibrated = calibrate(probs, masks, params.method)
     before, after = reliability(probs, masks), reliability(calibrated, masks)
-    method = args.method
+    method = params.method
     if after.ece > before.ece:  # never worse than the raw model on this split
-        params, calibrated, after = {"temperature": 1.0}, probs, before
-        method = f"{args.method} (identity kept: the fit did not lower ECE)"
+        fitted, calibrated, after = {"temperature": 1.0}, probs, before
+        method = f"{params.method} (identity kept: the fit did not lower ECE)"
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     result = {
         "method": method,
-        **params,
+        **fitted,
         "ece_before": before.ece,
         "ece_after": after.ece,
         "nll_before": nll(probs, masks),

@@ -1,13 +1,15 @@
 """evaluate: run notebooks/evaluate.ipynb with papermill; Report.ipynb, report.html, metrics.json.
 
     python -m steps.evaluate --data /pfs/transform/test --model /pfs/calibrate \\
-        --output /pfs/out [--batch-size 32] [--calibration FILE]
+        --output /pfs/out [--calibration FILE]
+
+Parameters (steps.parameters.EvaluateParams): BATCH_SIZE from the spec's env.
 
 The report is the same bytes whenever the inputs are: the kernel runs in the folder that holds
 the inputs and the output (/pfs in a pipeline), so the parameters it shows are paths relative
 to it (`transform/test`, `calibrate`, `out`) rather than this datum's scratch folder; the
-notebook's times and random ids are dropped (steps.reproducible.seal_notebook); and TensorFlow's
-C++ log lines, which carry a time, go to the step's log rather than into the report.
+notebook's times and random ids are dropped (steps.reproducibility.sealing.seal_notebook); and
+TensorFlow's C++ log lines, which carry a time, go to the step's log rather than into the report.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import os
 import sys
 from pathlib import Path
 
-from steps import provenance
-from steps.determinism import check_environment
-from steps.reproducible import seal_notebook
+from steps.parameters import EvaluateParams, ParameterError
+from steps.reproducibility import provenance
+from steps.reproducibility.determinism import check_environment
+from steps.reproducibility.sealing import seal_notebook
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOK = PROJECT / "notebooks" / "evaluate.ipynb"
@@ -31,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="calibrate's output")
     parser.add_argument("--calibration", default="", help="a calibration.json other than --model's")
     parser.add_argument("--output", required=True)
-    parser.add_argument("--batch-size", type=int, default=int(os.environ.get("BATCH_SIZE", 32)))
     args = parser.parse_args(argv)
+    try:
+        params = EvaluateParams.from_env()
+    except ParameterError as e:
+        print(f"evaluate: {e}", file=sys.stderr)  # noqa: T201
+        return 2
     if not check_environment("evaluate"):
         return 1
     # Building matplotlib's font cache prints a one-time message: here, not in the report.
@@ -60,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             "model_dir": model,
             "output_dir": output,
             "calibration_file": calibration[0] if calibration else "",
-            "batch_size": args.batch_size,
+            "batch_size": params.batch_size,
         },
         cwd=str(where),
         kernel_name="python3",

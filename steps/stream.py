@@ -1,17 +1,20 @@
 """stream (a spout): emits Oxford-format batches into its output repo, one commit per batch.
 
-    python -m steps.stream --source SOURCE [--batch-size 200] [--samples 400]
+    python -m steps.stream [--source SOURCE] [--samples N] [--batch-size N]
+
+Parameters (steps.parameters.StreamParams): the spec passes STREAM_SOURCE, STREAM_SAMPLES and
+STREAM_BATCH as these flags; a flag left out is read from its variable.
 
 SOURCE is one of
-  synthetic[:seed=7][,size=N]   generated pets (steps.oxford), deterministic for a seed;
+  synthetic[:seed=7][,size=N]   generated pets (steps.data.oxford), deterministic for a seed;
   DIR                           a local folder holding images/ and annotations/ (or archives);
   URL[,URL]                     the published archives, by default Oxford VGG's
-                                images.tar.gz and annotations.tar.gz.
+                                images.tar.gz and annotations.tar.gz (the spec's default).
 Each batch is `/batch-NNNN/{images,annotations/trimaps,annotations/list.txt}`, every sample
 the source has an image or a trimap for (warehouse checks them). The members of the source
 that are not passed on (unsafe archive members, AppleDouble files, anything that is not a
 sample's) are listed with their reasons in `/batch-NNNN/refused.json`, in the schema of
-`steps.rejects`, in the batch of the sample they are named after (`._Bengal_1.jpg`,
+`steps.data.rejects`, in the batch of the sample they are named after (`._Bengal_1.jpg`,
 `Bengal_1.xml`) or else in the first batch; warehouse takes them into the batch's
 `rejects.json`. They travel in the batch's own commit, so the reasons have the batch's
 provenance and warehouse reads nothing that is not its input. Resumable: a batch already in
@@ -30,15 +33,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from steps.archive import BatchFiles, read_archive, read_batch
-from steps.oxford import LIST_HEADER, LIST_PATH, batch_files, parse_list, synthetic_sample
-from steps.rejects import REFUSED_FILE, STREAM, Unused, dump_entries, sample_hint
-
-OXFORD_URLS = (
-    "https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz",
-    "https://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz",
-)
-DEFAULT_SOURCE = ",".join(OXFORD_URLS)
+from steps.data.archive import BatchFiles, read_archive, read_batch
+from steps.data.oxford import LIST_HEADER, LIST_PATH, batch_files, parse_list, synthetic_sample
+from steps.data.rejects import REFUSED_FILE, STREAM, Unused, dump_entries, sample_hint
+from steps.parameters import ParameterError, StreamParams
 
 
 @dataclass
@@ -123,17 +121,24 @@ def main(argv: list[str] | None = None) -> int:
     from pachlite.spout import connect
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default=DEFAULT_SOURCE, help="synthetic[:seed=N], DIR or URLs")
-    parser.add_argument("--samples", type=int, default=400, help="how many samples in all")
-    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--source", help="synthetic[:seed=N], DIR or URLs")
+    parser.add_argument("--samples", type=int, help="how many samples in all")
+    parser.add_argument("--batch-size", type=int)
     args = parser.parse_args(argv)
+    try:
+        params = StreamParams.from_env(
+            source=args.source, samples=args.samples, batch_size=args.batch_size
+        )
+    except ParameterError as e:
+        print(f"stream: {e}", file=sys.stderr)  # noqa: T201
+        return 2
     out = connect()
-    for index, batch in enumerate(batches(args.source, args.samples, args.batch_size)):
+    for index, batch in enumerate(batches(params.source, params.samples, params.batch_size)):
         name = batch_name(index)
         if out.exists(f"/{name}/{LIST_PATH}"):
             print(f"stream: {name} is already in the repo", flush=True)  # noqa: T201
             continue
-        with out.commit(f"{name} from {args.source.split(',')[0]}"):
+        with out.commit(f"{name} from {params.source.split(',')[0]}"):
             for path, data in sorted(batch.files.items()):
                 out.put_bytes(f"/{name}/{path}", data)
             if batch.refused:

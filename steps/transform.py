@@ -1,12 +1,13 @@
 """transform: one warehouse batch in, one shard per split out (no TensorFlow import).
 
-    python -m steps.transform --input /pfs/warehouse/<batch> --output /pfs/out [--size 64]
+    python -m steps.transform --input /pfs/warehouse/<batch> --output /pfs/out
 
 Each sample goes to train, validation, calibration or test by a hash of its ID, so the split
 never changes when batches are added, and only the new batch is processed. Images are resized
 (bilinear) and scaled to [0, 1] float32; trimaps are resized (nearest) and become classes
 0 = pet, 1 = background, 2 = border. Shards are `<split>/<batch>.npz` (`images`, `masks`,
-`ids`), which numpy loads and tf.data slices fast. Fractions: --fractions or SPLIT_FRACTIONS.
+`ids`), which numpy loads and tf.data slices fast. Parameters (steps.parameters.TransformParams):
+IMG_SIZE and SPLIT_FRACTIONS from the spec's env.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from steps.parameters import TransformParams
+
 SPLITS = ("train", "validation", "calibration", "test")
-DEFAULT_FRACTIONS = "0.7,0.1,0.1,0.1"
 
 
 def parse_fractions(text: str) -> dict[str, float]:
@@ -80,16 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", required=True, help="one warehouse batch folder")
     parser.add_argument("--output", required=True)
-    parser.add_argument("--size", type=int, default=int(os.environ.get("IMG_SIZE", 64)))
-    parser.add_argument("--fractions", default=os.environ.get("SPLIT_FRACTIONS", DEFAULT_FRACTIONS))
     args = parser.parse_args(argv)
     try:
-        fractions = parse_fractions(args.fractions)
-    except ValueError as exc:
+        params = TransformParams.from_env()
+        fractions = parse_fractions(params.split_fractions)
+    except ValueError as exc:  # steps.parameters.ParameterError is one too
         print(f"transform: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     batch = Path(args.input)
-    counts = process_batch(batch, Path(args.output), args.size, fractions)
+    counts = process_batch(batch, Path(args.output), params.img_size, fractions)
     print(f"transform: {batch.name}: {json.dumps(counts)}")  # noqa: T201
     return 0
 

@@ -1,6 +1,8 @@
 """tune: keras-tuner Hyperband over learning rate, width/depth and augmentation.
 
-    python -m steps.tune --input /pfs/transform --output /pfs/out [--max-epochs 3]
+    python -m steps.tune --input /pfs/transform --output /pfs/out
+
+Parameters (steps.parameters.TuneParams): TUNE_MAX_EPOCHS, TUNE_FACTOR and SEED from the spec's env.
 
 Writes optimal_hp.json (what `model` trains with), trials.json (every trial's
 hyperparameters and score), provenance.json and TensorBoard logs in logs/tune/.
@@ -10,17 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from steps import provenance
-from steps.data import dataset
-from steps.determinism import check_environment, make_deterministic
-from steps.reproducible import seal_event_files
-from steps.training import OBJECTIVE, HyperParams, compile_model, load_data
+from steps.data.shards import dataset
+from steps.model.training import OBJECTIVE, HyperParams, compile_model, load_data
+from steps.parameters import ParameterError, TuneParams
+from steps.reproducibility import provenance
+from steps.reproducibility.determinism import check_environment, make_deterministic
+from steps.reproducibility.sealing import seal_event_files
 
 
 def hyperparams_from(hp: Any) -> HyperParams:
@@ -36,13 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", required=True, help="the transform repo (/pfs/transform)")
     parser.add_argument("--output", required=True)
-    parser.add_argument("--max-epochs", type=int, default=int(os.environ.get("TUNE_MAX_EPOCHS", 3)))
-    parser.add_argument("--factor", type=int, default=int(os.environ.get("TUNE_FACTOR", 3)))
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
     args = parser.parse_args(argv)
+    try:
+        params = TuneParams.from_env()
+    except ParameterError as e:
+        print(f"tune: {e}", file=sys.stderr)  # noqa: T201
+        return 2
     if not check_environment("tune"):
         return 1
-    make_deterministic(args.seed)
+    make_deterministic(params.seed)
     import keras
     import keras_tuner
 
@@ -59,17 +63,17 @@ def main(argv: list[str] | None = None) -> int:
         tuner = keras_tuner.Hyperband(
             build,
             objective=keras_tuner.Objective(OBJECTIVE, direction="max"),
-            max_epochs=args.max_epochs,
-            factor=args.factor,
-            seed=args.seed,
+            max_epochs=params.max_epochs,
+            factor=params.factor,
+            seed=params.seed,
             directory=scratch,
             project_name="unet",
             overwrite=True,
         )
         tuner.search(
-            dataset(images, masks, batch_size=16, shuffle=True, seed=args.seed),
+            dataset(images, masks, batch_size=16, shuffle=True, seed=params.seed),
             validation_data=dataset(
-                val_images, val_masks, batch_size=16, shuffle=False, seed=args.seed
+                val_images, val_masks, batch_size=16, shuffle=False, seed=params.seed
             ),
             callbacks=[keras.callbacks.TensorBoard(log_dir=str(out / "logs" / "tune"))],
             verbose=0,

@@ -7,7 +7,7 @@ archives holding them) or a single archive. Output: `<batch>/<sample>/image.jpg`
 `metadata.json`; `<batch>/rejects.json`, every member of the batch that was not used with its
 reason, the stream spout's refusals included; and `<batch>/summary.json`, the counts `kept`,
 `repaired`, `rejected` and `ignored`. The schema of both, the same on every route, is in
-`steps.rejects`. A batch never fails because of one sample or one member.
+`steps.data.rejects`. A batch never fails because of one sample or one member.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import re
 import sys
 from pathlib import Path
 
-from steps.archive import read_batch
-from steps.oxford import breed_info, parse_list
-from steps.rejects import (
+from steps.data.archive import read_batch
+from steps.data.oxford import breed_info, parse_list
+from steps.data.rejects import (
     REJECTED,
     REJECTS_FILE,
     SUMMARY_FILE,
@@ -30,7 +30,7 @@ from steps.rejects import (
     is_archive,
     summarise,
 )
-from steps.samples import check_sample
+from steps.data.samples import check_sample
 
 _SAMPLE = re.compile(r"^(?P<breed>.+)_(?P<n>\d+)$")
 

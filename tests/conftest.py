@@ -12,9 +12,6 @@ import pytest
 
 from pachlite import Client
 from tests.support.cli import Cli
-from tests.support.repo import REPO_ROOT
-
-__all__ = ["REPO_ROOT", "Cli"]  # still importable from here by tests not yet moved over
 
 
 @pytest.fixture

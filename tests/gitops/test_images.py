@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from steps.promotion import PARALLEL_WORKERS
-from steps.release import DEFAULTS as RELEASE_DEFAULTS
+from steps.parameters import spec_env
+from steps.release.manifest import PARALLEL_WORKERS
 from tests.support.manifests import (
     GITOPS,
     VERSION,
@@ -70,7 +70,8 @@ def project_image_references() -> list[tuple[str, str]]:
             continue  # the charts' images are third-party (below)
         text = json.dumps(doc)
         refs += [(where, m) for m in re.findall(r'"image": "([^"]+)"', text)]
-    refs.append(("steps/release.py", RELEASE_DEFAULTS["SERVING_IMAGE"]))
+    # What the release step serves when its environment names no image: the spec's.
+    refs.append(("steps.parameters (release.yaml)", spec_env("release")["SERVING_IMAGE"]))
     return refs
 
 

@@ -22,8 +22,8 @@ import yaml
 
 from pachlite import Client
 from pachlite.model import JobState
-from tests.steps.test_release import GOOD, bare_repo, evaluation
 from tests.support.repo import REPO_ROOT
+from tests.support.steps.releases import GOOD, bare_repo, evaluation
 
 NASTY_NAMES = [
     "a b.txt",

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from steps.calibrate import calibrate
-from steps.calibration import expected_calibration_error, fit_temperature, softmax
-from tests.steps.test_training import run_step, tiny_transform
+from steps.evaluation.calibration import expected_calibration_error, fit_temperature, softmax
+from tests.support.steps.runs import run_step, trained_and_calibrated
 
 
 def overconfident(n: int = 20000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -45,22 +45,6 @@ def test_unknown_method_is_an_error() -> None:
     sharp, labels, _ = overconfident(n=100)
     with pytest.raises(ValueError, match="temperature or isotonic"):
         calibrate(softmax(sharp), labels, "platt")
-
-
-def trained_and_calibrated(tmp_path: Path) -> Path:
-    """A tiny transform output, a one-epoch model, and its calibration: the transform dir."""
-    data = tiny_transform(tmp_path, samples=40)
-    run_step("train", "--input", data, "--output", tmp_path / "model", TRAIN_EPOCHS="1")
-    run_step(
-        "calibrate",
-        "--data",
-        data / "calibration",
-        "--model",
-        tmp_path / "model",
-        "--output",
-        tmp_path / "cal",
-    )
-    return data
 
 
 @pytest.mark.slow

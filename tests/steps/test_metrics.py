@@ -1,6 +1,6 @@
 import numpy as np
 
-from steps.metrics import confusion, scores
+from steps.evaluation.metrics import confusion, scores
 
 
 def test_perfect_and_known_scores() -> None:

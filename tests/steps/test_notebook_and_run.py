@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.steps.test_serving import post, wait_ready
-from tests.steps.test_training import tiny_transform
-from tests.up.test_up import free_port
+from tests.support.ports import free_port
+from tests.support.repo import REPO_ROOT
+from tests.support.steps.runs import tiny_transform
+from tests.support.steps.serving import post, wait_ready
 
 
 @pytest.mark.slow

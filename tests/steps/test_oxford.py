@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from steps.oxford import (
+from steps.data.oxford import (
     BORDER,
     BREEDS,
     CATS,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from steps.rejects import (
+from steps.data.rejects import (
     IGNORED,
     REJECTED,
     STREAM,

@@ -15,13 +15,24 @@ import yaml
 
 from pachlite import Client
 from pachlite.model import DatumState, JobState
-from steps.gate import GateConfigError, Threshold, decide, thresholds_from
-from steps.gitpublish import redact
-from steps.kserve import inference_service
-from steps.promotion import PARALLEL_WORKERS, label_value
-from steps.seldon import seldon_deployment
-from tests.conftest import REPO_ROOT
-from tests.steps.releases import CAL, DATA, SPEC, a_release, bare_repo, git, revert
+from steps.release.gate import GateConfigError, Threshold, decide, thresholds_from
+from steps.release.kserve import inference_service
+from steps.release.manifest import PARALLEL_WORKERS, label_value
+from steps.release.publish import redact
+from steps.release.seldon import seldon_deployment
+from tests.support.repo import REPO_ROOT
+from tests.support.steps.releases import (
+    CAL,
+    DATA,
+    GATE,
+    GOOD,
+    SPEC,
+    a_release,
+    bare_repo,
+    evaluation,
+    git,
+    revert,
+)
 
 STRICT_SCHEMA = (
     REPO_ROOT / "schemas" / "crds" / "machinelearning.seldon.io-seldondeployment-v1.json"
@@ -29,20 +40,6 @@ STRICT_SCHEMA = (
 KSERVE_SCHEMA = REPO_ROOT / "schemas" / "crds" / "serving.kserve.io-inferenceservice-v1beta1.json"
 SELDON_PATH = "gitops/serving/pets-unet-seldondeployment.yaml"
 KSERVE_PATH = "gitops/serving/pets-unet-inferenceservice.yaml"
-GOOD = {"mean_iou": 0.71, "pixel_accuracy": 0.93, "ece_calibrated": 0.012, "test_images": 40}
-GATE = {"GATE_MIN_MEAN_IOU": "0.5", "GATE_MAX_ECE_CALIBRATED": "0.05"}
-
-
-def evaluation(folder: Path, metrics: dict[str, float], version: str = CAL) -> Path:
-    folder.mkdir(parents=True)
-    (folder / "metrics.json").write_text(json.dumps(metrics))
-    steps = {
-        "model": {"pipeline_version": SPEC, "job": "j1", "inputs": {"transform": DATA}},
-        "calibrate": {"pipeline_version": "d" * 32, "job": "j2", "inputs": {"model": "m"}},
-        "evaluate": {"pipeline_version": "e" * 32, "job": "j3", "inputs": {"calibrate": version}},
-    }
-    (folder / "provenance.json").write_text(json.dumps({"steps": steps}))
-    return folder
 
 
 def release(evaluate: Path, out: Path, remote: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -19,10 +19,11 @@ import nbformat
 import pytest
 import yaml
 
-from steps import environment, provenance, reproducible
-from steps.determinism import HASH_SEED, check_environment
-from tests.conftest import REPO_ROOT
-from tests.steps.test_training import run_step, tiny_transform
+from steps.reproducibility import environment, provenance
+from steps.reproducibility import sealing as reproducible
+from steps.reproducibility.determinism import HASH_SEED, check_environment
+from tests.support.repo import REPO_ROOT
+from tests.support.steps.runs import run_step, tiny_transform
 
 # -- each ML step, twice, as the pipeline runs it ----------------------------------------------
 
@@ -302,7 +303,7 @@ def test_every_pipeline_that_writes_files_sets_the_hash_seed_before_python_start
 def test_the_fingerprint_names_the_stack_without_importing_tensorflow() -> None:
     code = (
         "import json, sys\n"
-        "from steps.environment import fingerprint\n"
+        "from steps.reproducibility.environment import fingerprint\n"
         "print(json.dumps({'fp': fingerprint(), 'tf': 'tensorflow' in sys.modules}))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONHASHSEED": "0",

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,14 +19,16 @@ import numpy as np
 import pytest
 import yaml
 
-from steps.inference import BadRequest, Limits, answer, images_from
-from steps.kserve import inference_service
-from steps.promotion import PARALLEL_WORKERS
-from steps.serve import ServeError, released_version
-from tests.conftest import REPO_ROOT
-from tests.steps.releases import a_release, bare_repo, git
-from tests.steps.test_calibration import trained_and_calibrated
-from tests.up.test_up import free_port
+from steps.release.kserve import inference_service
+from steps.release.manifest import PARALLEL_WORKERS
+from steps.serving.inference import BadRequest, Limits, answer, images_from
+from steps.serving.launcher import ServeError, fetch_model, released_version
+from tests.support.ports import free_port
+from tests.support.repo import REPO_ROOT
+from tests.support.steps.catalogues import BAD_REQUESTS, BAD_TENSORS
+from tests.support.steps.releases import a_release, bare_repo, git
+from tests.support.steps.runs import trained_and_calibrated
+from tests.support.steps.serving import post, wait_ready
 
 LIMITS = Limits(size=4, max_batch=2)
 
@@ -40,21 +41,7 @@ def test_images_are_accepted_as_fp32_or_uint8() -> None:
     assert as_bytes.max() == 1.0
 
 
-@pytest.mark.parametrize(
-    ("datatype", "shape", "data", "message"),
-    [
-        ("BYTES", [1, 4, 4, 3], ["a"] * 48, "datatype BYTES is not supported"),
-        ("FP32", [1, 4, 4], [0.0] * 16, "shape [1, 4, 4] is not [N, 4, 4, 3]"),
-        ("FP32", [1, 8, 8, 3], [0.0] * 192, "resize the images first"),
-        ("FP32", [3, 4, 4, 3], [0.0] * 144, "batch of 3 images is outside"),
-        ("FP32", [1, 4, 4, 3], [0.0] * 47, "data has 47 values but shape [1, 4, 4, 3] needs 48"),
-        ("FP32", [1, 4, 4, 3], ["x"] * 48, "data must be numbers"),
-        ("FP32", [1, 4, 4, 3], [float("nan")] * 48, "NaN or infinite"),
-        ("FP32", [1, 4, 4, 3], [2.0] * 48, "must lie in [0, 1]"),
-        ("UINT8", [1, 4, 4, 3], [256] * 48, "whole numbers from 0 to 255"),
-        ("UINT8", [1, 4, 4, 3], [0.5] * 48, "whole numbers from 0 to 255"),
-    ],
-)
+@pytest.mark.parametrize(("datatype", "shape", "data", "message"), BAD_TENSORS)
 def test_bad_tensors_say_what_is_wrong(
     datatype: str, shape: list[int], data: list[Any], message: str
 ) -> None:
@@ -69,32 +56,6 @@ def test_answer_is_the_argmax_mask_and_the_probabilities() -> None:
     out = answer(probs)
     assert out["mask"].dtype == np.uint8 and (out["mask"] == 2).all()
     assert out["probabilities"].shape == (1, 2, 2, 3)
-
-
-def post(url: str, body: Any) -> tuple[int, dict[str, Any]]:
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as e:
-        with e:
-            return e.code, json.loads(e.read())
-
-
-def wait_ready(base: str, proc: subprocess.Popen[str], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"mlserver exited: {proc.communicate()[0][-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/v2/health/ready", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError("mlserver did not become ready")
 
 
 @pytest.fixture(scope="module")
@@ -132,32 +93,12 @@ def running(argv: list[str], port: int, cwd: Path, env: dict[str, str]) -> Itera
 def server(tmp_path: Path, calibrated_model: Path) -> Iterator[str]:
     port = free_port()
     argv = [
-        *(sys.executable, "-m", "steps.serve", "--model-dir", str(calibrated_model)),
+        *(sys.executable, "-m", "steps.serving", "--model-dir", str(calibrated_model)),
         *("--folder", str(tmp_path / "serving"), "--port", str(port)),
         *("--grpc-port", str(free_port())),
     ]
     with running(argv, port, REPO_ROOT, {}) as base:
         yield base
-
-
-def one(**changes: Any) -> dict[str, Any]:
-    tensor = {"name": "images", "datatype": "FP32", "shape": [1, 32, 32, 3],
-              "data": [0.5] * (32 * 32 * 3)}  # fmt: skip
-    return {"inputs": [{**tensor, **changes}]}
-
-
-# Malformed requests and the answer each must get (docs/reliability.md counts them).
-BAD_REQUESTS: list[tuple[Any, int, str]] = [
-    (one(shape=[1, 64, 64, 3], data=[0.5] * (64 * 64 * 3)), 400, "resize the images"),
-    (one(data=[0.5] * 7), 400, "data has 7 values"),
-    (one(datatype="INT32"), 400, "datatype INT32 is not supported"),
-    (one(data=[9.0] * (32 * 32 * 3)), 400, "must lie in [0, 1]"),
-    (one(shape=[17, 32, 32, 3], data=[0.0] * (17 * 32 * 32 * 3)), 400, "batch of 17"),
-    ({"inputs": []}, 400, "exactly one input"),
-    (one(datatype="NOT-A-TYPE"), 422, "datatype"),
-    ({"no": "inputs"}, 422, "inputs"),
-    (b"{not json", 422, "JSON"),
-]
 
 
 @pytest.mark.slow
@@ -279,7 +220,7 @@ def released(tmp_path: Path, manifests: dict[str, dict[str, Any]]) -> str:
 
 
 def test_make_serve_reads_either_targets_release(tmp_path: Path) -> None:
-    from steps.seldon import seldon_deployment
+    from steps.release.seldon import seldon_deployment
 
     isvc = inference_service(a_release(model_version="1" * 32))
     sdep = seldon_deployment(a_release(model_version="2" * 32))
@@ -294,3 +235,25 @@ def test_make_serve_reads_either_targets_release(tmp_path: Path) -> None:
     assert released_version(both, "main", "gitops/serving", "pets-unet", "kserve") == "1" * 32
     with pytest.raises(ServeError, match=r"nothing released yet: no .*inferenceservice\.yaml"):
         released_version(remote, "main", "gitops/serving", "pets-unet", "kserve")
+
+
+def test_make_serve_copies_the_released_commit_out_of_the_store(tmp_path: Path) -> None:
+    from pachlite import Client
+
+    with Client(tmp_path / "store") as client:
+        client.create_repo("calibrate")
+        client.put_file_bytes("calibrate@master:/model.keras", b"weights")
+        client.put_file_bytes("calibrate@master:/logs/a.txt", b"log")
+        version = client.inspect_commit("calibrate@master").id
+    target = tmp_path / "serving" / "model"
+    target.mkdir(parents=True)
+    (target / "stale.json").write_text("{}")  # what an earlier make serve left
+    fetch_model(version, target, tmp_path / "store")
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [
+        "logs/a.txt",
+        "model.keras",
+    ]
+    assert (target / "model.keras").read_bytes() == b"weights"
+    unknown = "0" * 32
+    with pytest.raises(ServeError, match=f"^cannot copy the released model calibrate@{unknown}: "):
+        fetch_model(unknown, target, tmp_path / "store")

@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from pachlite import Client
-from steps.oxford import batch_files, synthetic_sample
+from steps.data.oxford import batch_files, synthetic_sample
 from steps.transform import SPLITS, parse_fractions, split_of
-from tests.conftest import REPO_ROOT
-from tests.steps.batches import run_stream, serve_folder, write_tar
+from tests.support.repo import REPO_ROOT
+from tests.support.steps.batches import run_stream, serve_folder, write_tar
 
 VENV_BIN = str(Path(sys.executable).parent)
 

@@ -1,52 +1,17 @@
-"""The transform shards training reads, and helpers that run the steps as pipelines do (every
-step run twice is compared byte for byte in test_reproducibility)."""
+"""The transform shards training reads (the helpers that run the steps as pipelines do, whose
+outputs test_reproducibility compares byte for byte, are in tests/support/steps/runs.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from steps.determinism import HASH_SEED
-from steps.oxford import batch_files, synthetic_sample
-from steps.transform import parse_fractions
-from steps.transform import process_batch as transform_batch
-from steps.warehouse import process_batch as warehouse_batch
-from tests.conftest import REPO_ROOT
-
-
-def tiny_transform(folder: Path, samples: int = 40, size: int = 32) -> Path:
-    batch = folder / "raw" / "batch-0001"
-    for path, data in batch_files([synthetic_sample(3, i, 48) for i in range(samples)]).items():
-        (batch / path).parent.mkdir(parents=True, exist_ok=True)
-        (batch / path).write_bytes(data)
-    warehouse_batch(batch, folder / "warehouse" / batch.name)
-    transform_batch(
-        folder / "warehouse" / batch.name,
-        folder / "transform",
-        size,
-        parse_fractions("0.6,0.2,0.1,0.1"),
-    )
-    return folder / "transform"
-
-
-def run_step(step: str, *args: str | Path, **env: str) -> None:
-    """Run `python -m steps.<step>` as a pipeline would: a new process from the repo root,
-    with the hash seed the pipeline specs set."""
-    subprocess.run(
-        [sys.executable, "-m", f"steps.{step}", *map(str, args)],
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONHASHSEED": HASH_SEED, **env},
-        check=True,
-        capture_output=True,
-        cwd=REPO_ROOT,
-    )
+from tests.support.steps.runs import tiny_transform
 
 
 def test_transform_shards_hold_what_training_reads(tmp_path: Path) -> None:
-    from steps.data import load_split
+    from steps.data.shards import load_split
 
     data = tiny_transform(tmp_path, samples=20)
     images, masks, ids = load_split(data / "train")

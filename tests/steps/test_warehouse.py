@@ -21,11 +21,11 @@ import pytest
 from PIL import Image
 
 from pachlite import Client
-from steps.oxford import jpeg_bytes, png_bytes, synthetic_sample
-from steps.rejects import FIELDS
+from steps.data.oxford import jpeg_bytes, png_bytes, synthetic_sample
+from steps.data.rejects import FIELDS
 from steps.warehouse import main, process_batch
-from tests.conftest import REPO_ROOT
-from tests.steps.batches import (
+from tests.support.repo import REPO_ROOT
+from tests.support.steps.batches import (
     MIXED_SUMMARY,
     bad_batch,
     entries,
@@ -37,57 +37,7 @@ from tests.steps.batches import (
     write_zip,
     zip_member,
 )
-
-# The catalogue of bad inputs, counted by bench/reliability.py into docs/reliability.md.
-# Rejected in bad_batch() (a tar in a batch folder, and the same folder through the stream):
-# one reason per kind.
-REASONS = (
-    "does not decode",
-    "truncated",
-    "mask missing",
-    "the image is 64x64",
-    "outside the trimap",
-    "more pixels than Pillow will decode",
-    "too large to be a pet",
-    "image missing",
-    "absolute path in archive",
-    "'..' in archive path",
-    "symbolic link in archive",
-    "hard link in archive",
-    "device node in archive",
-    "FIFO in archive",
-    "is larger than 67108864",
-    "a second image",
-    "archive does not open or is damaged",
-)
-# Ignored in bad_batch(): members that are not part of a sample, listed with the reason.
-IGNORED_REASONS = (
-    "AppleDouble metadata file",
-    "Finder metadata file",
-    "not part of a sample",
-    "an archive inside an archive",
-)
-# Zip members, each rejected with its reason (the archive itself for the last).
-ZIP_CASES = {
-    "pets.zip:/abs.jpg": "absolute path in archive",
-    "pets.zip:C:/windows/abs.jpg": "absolute path in archive",
-    "pets.zip:../escape.jpg": "'..' in archive path",
-    "pets.zip:images\\..\\..\\escape.jpg": "'..' in archive path",
-    "pets.zip:images/link.jpg": "symbolic link in archive",
-    "pets.zip:images/dev.jpg": "device node in archive",
-    "pets.zip:images/fifo.jpg": "FIFO in archive",
-    "pets.zip:images/secret.jpg": "encrypted member",
-    "pets.zip:images/crc.jpg": "member does not decompress",
-    "broken.zip": "archive does not open or is damaged",
-}
-# Files of a folder batch, each rejected with its reason.
-FOLDER_CASES = {
-    "images/link.jpg": "symbolic link (to '/etc/passwd'), not followed",
-    "photos": "symbolic link (to '/etc'), not followed",
-    "images/fifo.jpg": "device, FIFO or socket",
-    "images/socket.jpg": "device, FIFO or socket",
-    "refused.json": "the spout's list of unused members does not read",
-}
+from tests.support.steps.catalogues import FOLDER_CASES, IGNORED_REASONS, REASONS, ZIP_CASES
 
 VENV_BIN = str(Path(sys.executable).parent)
 DEPTH = 1100  # folders deeper than Python's recursion limit

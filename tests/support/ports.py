@@ -1,4 +1,4 @@
-"""Free TCP ports on 127.0.0.1, for the servers tests start."""
+"""A free TCP port on 127.0.0.1, for the servers tests start."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Deterministic serialisation of the files Keras and TensorBoard write with clocks and ids in.
 
 A step re-run on the same inputs in the same environment must write the same bytes. Training
-is already deterministic (seeds and op determinism, steps.determinism); what is not is how some
-formats are written:
+is already deterministic (seeds and op determinism, steps.reproducibility.determinism); what is
+not is how some formats are written:
 
 - model.keras (a zip): Keras stamps `date_saved` in metadata.json and the zip entry of the
   weights with the current time, and numbers shared objects in config.json with their Python

@@ -1,7 +1,9 @@
 """model: full training with the tuned hyperparameters, early stopping on validation mean IoU.
 
     python -m steps.model --input /pfs/transform --hyperparameters /pfs/tune/optimal_hp.json \\
-        --output /pfs/out [--epochs 20] [--patience 3]
+        --output /pfs/out
+
+Parameters (steps.parameters.ModelParams): MODEL_EPOCHS, PATIENCE and SEED from the spec's env.
 
 Writes model.keras, a SavedModel export in saved_model/, hyperparameters.json,
 history.json, metrics.json (the best epoch's validation metrics) and TensorBoard logs.
@@ -11,38 +13,42 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from steps import provenance
-from steps.determinism import check_environment, device, make_deterministic
-from steps.reproducible import export_saved_model, save_model
-from steps.training import HyperParams, best_epoch, fit, load_data
+from steps.model.training import HyperParams, best_epoch, fit, load_data
+from steps.parameters import ModelParams, ParameterError
+from steps.reproducibility import provenance
+from steps.reproducibility.determinism import check_environment, device, make_deterministic
+from steps.reproducibility.sealing import export_saved_model, save_model
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m steps.model", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--input", required=True, help="the transform repo")
     parser.add_argument("--hyperparameters", required=True, help="tune's optimal_hp.json")
     parser.add_argument("--output", required=True)
-    parser.add_argument("--epochs", type=int, default=int(os.environ.get("MODEL_EPOCHS", 20)))
-    parser.add_argument("--patience", type=int, default=int(os.environ.get("PATIENCE", 3)))
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 42)))
     args = parser.parse_args(argv)
+    try:
+        params = ModelParams.from_env()
+    except ParameterError as e:
+        print(f"model: {e}", file=sys.stderr)  # noqa: T201
+        return 2
     if not check_environment("model"):
         return 1
-    make_deterministic(args.seed)
+    make_deterministic(params.seed)
     out = Path(args.output)
     hp = HyperParams.from_json(Path(args.hyperparameters))
     data = load_data(Path(args.input))
     model, history = fit(
         data,
         hp,
-        epochs=args.epochs,
-        seed=args.seed,
+        epochs=params.epochs,
+        seed=params.seed,
         log_dir=out / "logs" / "model",
-        patience=args.patience,
+        patience=params.patience,
     )
     save_model(model, out / "model.keras")
     export_saved_model(model, out / "saved_model")

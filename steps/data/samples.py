@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from steps.oxford import jpeg_bytes, png_bytes
+from steps.data.oxford import jpeg_bytes, png_bytes
 
 TRIMAP_VALUES = frozenset({1, 2, 3})
 MAX_PIXELS = 40_000_000  # a decompression bomb is not a pet photo

@@ -3,9 +3,10 @@
     python -m steps.release --evaluation /pfs/evaluate --output /pfs/out
 
 Reads evaluate's metrics.json and provenance.json. Thresholds come from GATE_MIN_<METRIC> /
-GATE_MAX_<METRIC>; the gitops repository from GITOPS_REPO (URL or path), GITOPS_BRANCH,
-GITOPS_PATH and GIT_AUTHOR ('Name <email>'); the serving target from SERVING_TARGET: `seldon`
-(a Seldon Core v1 SeldonDeployment, the default) or `kserve` (a KServe InferenceService).
+GATE_MAX_<METRIC>; the rest from steps.parameters.ReleaseParams: the gitops repository from
+GITOPS_REPO (URL or path), GITOPS_BRANCH, GITOPS_PATH and GIT_AUTHOR ('Name <email>'); the
+serving target from SERVING_TARGET: `seldon` (a Seldon Core v1 SeldonDeployment, the spec's)
+or `kserve` (a KServe InferenceService).
 The same commit removes the other target's manifest of the model, so switching targets is
 one promotion and one revert. Writes release.json (decision, reasons, version, target,
 manifest path, git commit) and, when promoted, the manifest (seldondeployment.yaml or
@@ -19,20 +20,19 @@ of the promotion commit in the gitops repository: ArgoCD then syncs the previous
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from steps import kserve, provenance, seldon
-from steps.gate import Decision, GateConfigError, decide, thresholds_from
-from steps.gitpublish import Author, PublishError, publish, redact
-from steps.promotion import Release, manifest_path
+from steps.parameters import ReleaseParams
+from steps.release import kserve, seldon
+from steps.release.gate import Decision, decide
+from steps.release.manifest import Release, manifest_path
+from steps.release.publish import Author, publish, redact
+from steps.reproducibility import provenance
 
 # Each serving target: the manifest's kind (its file name) and how to write it.
 TARGETS = {
@@ -40,30 +40,13 @@ TARGETS = {
     "kserve": (kserve.KIND, kserve.inference_service),
 }
 
-DEFAULTS = {
-    "DEPLOYMENT_NAME": "pets-unet",
-    "SERVING_NAMESPACE": "reproml-serving",
-    "SERVING_IMAGE": "reproml/serving:0.1.0",
-    # Pachyderm's S3 gateway names a commit's content <commit>.<branch>.<repo>.<project>.
-    "MODEL_URI": "s3://{version}.master.calibrate.default/",
-    "MODEL_URI_SECRET": "pachyderm-s3-gateway",
-    "GITOPS_BRANCH": "main",
-    "GITOPS_PATH": "gitops/serving",
-    "GIT_AUTHOR": "reproml release <release@reproml.invalid>",
-    "SERVING_TARGET": "seldon",
-}
-
 
 class ReleaseInputError(ValueError):
     pass
 
 
-def setting(env: Mapping[str, str], key: str) -> str:
-    return env.get(key) or DEFAULTS[key]
-
-
-def serving_target(env: Mapping[str, str]) -> str:
-    target = setting(env, "SERVING_TARGET").strip().lower()
+def serving_target(params: ReleaseParams) -> str:
+    target = params.serving_target.strip().lower()
     if target not in TARGETS:
         raise ReleaseInputError(
             f"SERVING_TARGET={target!r} is not a serving target: use one of {', '.join(TARGETS)}"
@@ -87,7 +70,7 @@ def read_evaluation(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def release_of(
     metrics: Mapping[str, Any],
     steps: Mapping[str, Any],
-    env: Mapping[str, str],
+    params: ReleaseParams,
     version_override: str | None,
 ) -> Release:
     version = version_override or provenance.commit_of(steps, "evaluate", "calibrate")
@@ -96,18 +79,17 @@ def release_of(
             "evaluate's provenance.json names no calibrate commit (the model version): "
             "run release as a pipeline, or give --model-version"
         )
-    name = setting(env, "DEPLOYMENT_NAME")
-    uri_secret = env.get("MODEL_URI_SECRET", DEFAULTS["MODEL_URI_SECRET"]) or None
+    name = params.deployment_name
     return Release(
         name=name,
-        namespace=setting(env, "SERVING_NAMESPACE"),
+        namespace=params.namespace,
         model_version=version,
         data_commit=provenance.commit_of(steps, "model", "transform"),
         pipeline_version=(steps.get("model") or {}).get("pipeline_version"),
-        evaluate_commit=env.get("evaluate_COMMIT"),
-        image=setting(env, "SERVING_IMAGE"),
-        model_uri=setting(env, "MODEL_URI").format(version=version, name=name),
-        uri_secret=uri_secret,
+        evaluate_commit=params.evaluate_commit,
+        image=params.serving_image,
+        model_uri=params.model_uri.format(version=version, name=name),
+        uri_secret=params.model_uri_secret,
         metrics={k: float(v) for k, v in sorted(metrics.items()) if isinstance(v, int | float)},
     )
 
@@ -136,11 +118,12 @@ def commit_message(release: Release, decision: Decision, target: str = "seldon")
     return "\n".join(lines) + "\n"
 
 
-def run(evaluation: Path, out: Path, env: Mapping[str, str], version: str | None) -> int:
-    target = serving_target(env)
+def run(evaluation: Path, out: Path, params: ReleaseParams, version: str | None) -> int:
+    """The gate on evaluate's output, then the promotion where it passes."""
+    target = serving_target(params)
     metrics, steps = read_evaluation(evaluation)
-    release = release_of(metrics, steps, env, version)
-    decision = decide(metrics, thresholds_from(env))
+    release = release_of(metrics, steps, params, version)
+    decision = decide(metrics, list(params.thresholds))
     result: dict[str, Any] = {
         "decision": decision.word,
         "reasons": decision.reasons,
@@ -165,21 +148,21 @@ def run(evaluation: Path, out: Path, env: Mapping[str, str], version: str | None
     if decision.promote:
         kind, build = TARGETS[target]
         manifest = yaml.safe_dump(build(release), sort_keys=False)
-        folder = setting(env, "GITOPS_PATH")
+        folder = params.gitops_path
         path = manifest_path(folder, release.name, kind)
         others = [manifest_path(folder, release.name, k) for k, _ in TARGETS.values() if k != kind]
-        remote = env.get("GITOPS_REPO")
+        remote = params.gitops_repo
         if not remote:
             raise ReleaseInputError("GITOPS_REPO is not set: name the gitops repository")
-        branch = setting(env, "GITOPS_BRANCH")
+        branch = params.gitops_branch
         published = publish(
             remote,
             branch,
             path,
             manifest,
             commit_message(release, decision, target),
-            Author.parse(setting(env, "GIT_AUTHOR")),
-            token=env.get("GITOPS_TOKEN") or None,
+            Author.parse(params.git_author),
+            token=params.gitops_token,
             remove=others,
         )
         (out / f"{kind.lower()}.yaml").write_text(manifest)
@@ -197,23 +180,3 @@ def run(evaluation: Path, out: Path, env: Mapping[str, str], version: str | None
         summary += f"{result['git_commit'][:12]} on {result['git_branch']})"
     print(summary + ": " + "; ".join(decision.reasons))  # noqa: T201
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--evaluation", required=True, help="evaluate's output (/pfs/evaluate)")
-    parser.add_argument("--output", required=True)
-    parser.add_argument("--model-version", help="the calibrate commit, if provenance lacks it")
-    args = parser.parse_args(argv)
-    try:
-        return run(Path(args.evaluation), Path(args.output), os.environ, args.model_version)
-    except (ReleaseInputError, GateConfigError) as e:
-        print(f"release: {e}", file=sys.stderr)  # noqa: T201
-        return 1
-    except PublishError as e:
-        print(f"release: {e}; nothing was promoted (the datum will be retried)", file=sys.stderr)  # noqa: T201
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

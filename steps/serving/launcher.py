@@ -1,13 +1,14 @@
 """`make serve`: serve the model that git says is released, with MLServer on 127.0.0.1.
 
-    python -m steps.serve [--gitops .run/gitops.git] [--port 8080]
-    python -m steps.serve --model-dir DIR     # serve calibrate's output from a folder
+    python -m steps.serving [--gitops .run/gitops.git] [--port 8080]
+    python -m steps.serving --model-dir DIR     # serve calibrate's output from a folder
 
 Reads the manifest the release step committed (the same file ArgoCD syncs: a SeldonDeployment
 or a KServe InferenceService, whichever serving target released the model), takes its model
-version (the calibrate commit), copies that commit's files out of pachlite, writes MLServer's
-settings.json and model-settings.json, and runs `mlserver start`: the same server, runtime
-and model for either target.
+version (the calibrate commit), copies that commit's files out of pachlite (pachlite.Client),
+writes MLServer's settings.json and model-settings.json, and runs `mlserver start`: the same
+server, runtime and model for either target. Defaults (steps.parameters.ServeParams): the
+branch, path and name the release spec pushes to, PORT and GRPC_PORT, SERVING_TARGET.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
-from steps import kserve, seldon
-from steps.gitpublish import PublishError, read_files
-from steps.promotion import LABEL_PREFIX, PARALLEL_WORKERS, manifest_path
+from pachlite import Client, PachliteError
+from steps.parameters import ParameterError, ServeParams
+from steps.release import kserve, seldon
+from steps.release.manifest import LABEL_PREFIX, PARALLEL_WORKERS, manifest_path
+from steps.release.publish import PublishError, read_files
 
 KINDS = {"seldon": seldon.KIND, "kserve": kserve.KIND}
+RUNTIME = "steps.serving.UNetRuntime"  # what model-settings.json names; steps/serving/__init__
 
 
 class ServeError(RuntimeError):
@@ -68,20 +71,16 @@ def released_version(
     return str(version)
 
 
-def fetch_model(version: str, target: Path, env: dict[str, str]) -> None:
-    """calibrate@<version> out of pachlite into target (model.keras, calibration.json)."""
+def fetch_model(version: str, target: Path, root: str | os.PathLike[str] | None = None) -> None:
+    """calibrate@<version> out of the pachlite store at `root` ($PACHLITE_ROOT by default) into
+    target (model.keras, calibration.json)."""
     if target.exists():
         shutil.rmtree(target)
-    result = subprocess.run(
-        ["pachlite", "get", "file", "-r", f"calibrate@{version}:/", "-o", str(target)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["pachlite failed"])[-1]
-        raise ServeError(f"cannot copy the released model calibrate@{version}: {detail}")
+    try:
+        with Client(root) as client:
+            client.get_file_to(f"calibrate@{version}:/", target, recursive=True)
+    except (PachliteError, OSError) as e:
+        raise ServeError(f"cannot copy the released model calibrate@{version}: {e}") from None
 
 
 def write_settings(
@@ -105,7 +104,7 @@ def write_settings(
     }
     model = {
         "name": name,
-        "implementation": "steps.serving.UNetRuntime",
+        "implementation": RUNTIME,
         "platform": "keras-unet",
         "parameters": {"uri": str(model_dir.resolve()), "version": version},
     }
@@ -114,42 +113,52 @@ def write_settings(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gitops", default=os.environ.get("GITOPS_REPO", ".run/gitops.git"))
-    parser.add_argument("--branch", default=os.environ.get("GITOPS_BRANCH", "main"))
-    parser.add_argument("--path", default=os.environ.get("GITOPS_PATH", "gitops/serving"))
-    parser.add_argument("--name", default=os.environ.get("DEPLOYMENT_NAME", "pets-unet"))
+    parser = argparse.ArgumentParser(
+        prog="python -m steps.serving", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--gitops", help="the gitops repository (GITOPS_REPO, else make run's)")
+    parser.add_argument("--branch", help="its branch (the release spec's GITOPS_BRANCH)")
+    parser.add_argument("--path", help="the folder of the manifests (GITOPS_PATH)")
+    parser.add_argument("--name", help="the deployment (DEPLOYMENT_NAME)")
     parser.add_argument("--model-dir", help="serve this folder instead of the released model")
     parser.add_argument("--folder", default=".run/serving", help="where the settings go")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
-    parser.add_argument("--grpc-port", type=int, default=int(os.environ.get("GRPC_PORT", 8081)))
+    parser.add_argument("--port", type=int, help="HTTP port (PORT, else 8080)")
+    parser.add_argument("--grpc-port", type=int, help="gRPC port (GRPC_PORT, else 8081)")
     args = parser.parse_args(argv)
     folder = Path(args.folder)
-    env = dict(os.environ)
+    try:
+        params = ServeParams.from_env()
+    except ParameterError as e:
+        print(f"serve: {e}", file=sys.stderr)  # noqa: T201
+        return 2
+    name = args.name or params.deployment_name
+    port = args.port or params.port
     try:
         if args.model_dir:
             model_dir, version = Path(args.model_dir), None
             if not (model_dir / "model.keras").is_file():
                 raise ServeError(f"{model_dir} holds no model.keras (give calibrate's output)")
         else:
-            target = os.environ.get("SERVING_TARGET") or None
-            version = released_version(args.gitops, args.branch, args.path, args.name, target)
+            version = released_version(
+                args.gitops or params.gitops_repo,
+                args.branch or params.gitops_branch,
+                args.path or params.gitops_path,
+                name,
+                params.serving_target,
+            )
             model_dir = folder / "model"
-            fetch_model(version, model_dir, env)
-        write_settings(folder, args.name, model_dir, version, args.port, args.grpc_port)
+            fetch_model(version, model_dir)
+        write_settings(folder, name, model_dir, version, port, args.grpc_port or params.grpc_port)
     except ServeError as e:
         print(f"serve: {e}", file=sys.stderr)  # noqa: T201
         return 1
     shown = version or str(model_dir)
     print(  # noqa: T201
-        f"serve: {args.name} ({shown}) on http://127.0.0.1:{args.port}/v2/models/{args.name}",
+        f"serve: {name} ({shown}) on http://127.0.0.1:{port}/v2/models/{name}",
         flush=True,
     )
-    project = str(Path(__file__).resolve().parent.parent)  # so MLServer imports steps.serving
+    env = dict(os.environ)
+    project = str(Path(__file__).resolve().parents[2])  # so MLServer imports steps.serving
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [project, env.get("PYTHONPATH")]))
     launch = "import sys; from mlserver.cli import main; sys.argv[0] = 'mlserver'; main()"
     os.execve(sys.executable, [sys.executable, "-c", launch, "start", str(folder)], env)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from steps.oxford import LIST_HEADER, jpeg_bytes, png_bytes, synthetic_sample
-from tests.conftest import REPO_ROOT
+from steps.data.oxford import LIST_HEADER, jpeg_bytes, png_bytes, synthetic_sample
+from tests.support.repo import REPO_ROOT
 
-OVERSIZED = (64 << 20) + 1  # one byte over steps.archive.MAX_MEMBER_BYTES
+OVERSIZED = (64 << 20) + 1  # one byte over steps.data.archive.MAX_MEMBER_BYTES
 
 
 def image_bytes(array: np.ndarray, mode: str, fmt: str) -> bytes:

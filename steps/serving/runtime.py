@@ -1,10 +1,11 @@
 """An MLServer runtime (Open Inference Protocol v2) for the released, calibrated U-Net.
 
-model-settings.json names `steps.serving.UNetRuntime` and points `parameters.uri` at a
-folder holding calibrate's output (model.keras and calibration.json). POST
+model-settings.json names `steps.serving.UNetRuntime` (steps/serving/__init__.py exports it)
+and points `parameters.uri` at a folder holding calibrate's output (model.keras and
+calibration.json). POST
 /v2/models/<name>/infer with one input, FP32 or UINT8, shape [N, H, W, 3], answers `mask`
 (UINT8 [N, H, W]) and `probabilities` (FP32 [N, H, W, 3], calibrated). A malformed request
-comes back as 400 with what was wrong (steps.inference), not as a 500.
+comes back as 400 with what was wrong (steps.serving.inference), not as a 500.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ from mlserver.types import (
 )
 from mlserver.utils import get_model_uri
 
-from steps.calibration import apply_calibration
-from steps.inference import BadRequest, Limits, answer, images_from
+from steps.evaluation.calibration import apply_calibration
+from steps.serving.inference import BadRequest, Limits, answer, images_from
 
 DATATYPE_OF = {np.dtype(np.uint8): "UINT8", np.dtype(np.float32): "FP32"}
 
 
 class UNetRuntime(MLModel):  # type: ignore[misc]
     async def load(self) -> bool:
-        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # see steps/determinism.py
+        # Before Keras imports TensorFlow: see steps/reproducibility/determinism.py.
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
         import keras
 
         folder = Path(await get_model_uri(self.settings))

@@ -6,9 +6,10 @@ pipeline version from evaluate's output alone. A step's record:
 
 - pipeline_version: PPS_SPEC_COMMIT, the pipeline spec version (image, command, env);
 - inputs: the commit each input was read from (`<input>_COMMIT`);
-- code: sha256 of the step code (steps/*.py, and a notebook the step runs), which on pachlite
+- code: sha256 of the step code (steps/**/*.py, and a notebook the step runs), which on pachlite
   runs from the working tree rather than from the image the spec names;
-- environment: the fingerprint of steps.environment (versions, device, image, hash seed).
+- environment: the fingerprint of steps.reproducibility.environment (versions, device, image,
+  hash seed).
 
 Not the job ID, nor any time: the job is the commit the file is in (in Pachyderm a job's ID
 is its output commit's ID), and a re-run of the same code on the same inputs must write the
@@ -25,17 +26,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from steps.environment import fingerprint
+from steps.reproducibility.environment import fingerprint
 
 FILE = "provenance.json"
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def code_digest(extra: Sequence[Path] = (), root: Path = PROJECT) -> str:
-    """sha256 over the path and content of every steps/*.py (one image holds them all) and
+    """sha256 over the path and content of every steps/**/*.py (one image holds them all) and
     of `extra` files, in path order."""
     digest = hashlib.sha256()
-    for path in sorted({*root.glob("steps/*.py"), *(p.resolve() for p in extra)}):
+    for path in sorted({*root.glob("steps/**/*.py"), *(p.resolve() for p in extra)}):
         name = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
         digest.update(name.as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -80,7 +81,7 @@ def record(
     env: Mapping[str, str] | None = None,
     code: Sequence[Path] = (),
 ) -> None:
-    """Write out/provenance.json; `code` names files besides steps/*.py the step ran."""
+    """Write out/provenance.json; `code` names files besides steps/**/*.py the step ran."""
     env = os.environ if env is None else env
     step = env.get("PPS_PIPELINE_NAME") or "local"
     out.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,19 @@
-"""Support for the release and serving tests: a release value, and real git repositories."""
+"""Support for the release and serving tests: a release value, evaluate's output for the gate,
+and real git repositories."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
-from steps.promotion import Release
+from steps.release.manifest import Release
 
 CAL = "a" * 32  # the calibrate commit: the model version
 DATA = "b" * 32
 SPEC = "c" * 32
+GOOD = {"mean_iou": 0.71, "pixel_accuracy": 0.93, "ece_calibrated": 0.012, "test_images": 40}
+GATE = {"GATE_MIN_MEAN_IOU": "0.5", "GATE_MAX_ECE_CALIBRATED": "0.05"}
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
@@ -46,3 +50,15 @@ def a_release(**changes: object) -> Release:
     }
     fields.update(changes)
     return Release(**fields)  # type: ignore[arg-type]
+
+
+def evaluation(folder: Path, metrics: dict[str, float], version: str = CAL) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    steps = {
+        "model": {"pipeline_version": SPEC, "job": "j1", "inputs": {"transform": DATA}},
+        "calibrate": {"pipeline_version": "d" * 32, "job": "j2", "inputs": {"model": "m"}},
+        "evaluate": {"pipeline_version": "e" * 32, "job": "j3", "inputs": {"calibrate": version}},
+    }
+    (folder / "provenance.json").write_text(json.dumps({"steps": steps}))
+    return folder

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from steps.data import dataset, load_split
-from steps.reproducible import seal_event_files
-from steps.unet import build_unet
+from steps.data.shards import dataset, load_split
+from steps.model.unet import build_unet
+from steps.reproducibility.sealing import seal_event_files
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """What every serving target's manifest says about a release: one typed value, pure.
 
 A release is promoted by committing one manifest to the gitops repository: a SeldonDeployment
-(steps.seldon) or a KServe InferenceService (steps.kserve), chosen by SERVING_TARGET. Both
-carry the same identity: the name stays from release to release (clients keep one URL), and
-the labels and annotations carry the model version (the calibrate commit), the data commit,
-the pipeline version and the metrics, so `make serve`, rollback and audits read either alike.
+(steps.release.seldon) or a KServe InferenceService (steps.release.kserve), chosen by
+SERVING_TARGET. Both carry the same identity: the name stays from release to release (clients
+keep one URL), and the labels and annotations carry the model version (the calibrate commit),
+the data commit, the pipeline version and the metrics, so `make serve`, rollback and audits
+read either alike.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ def check_environment(step: str, env: Mapping[str, str] | None = None) -> bool:
     In a pipeline a randomised hash seed is refused (outputs could differ from run to run,
     and a re-run could not prove them); run by hand it is a warning. A SOURCE_DATE_EPOCH that
     is not a number is refused everywhere."""
-    from steps.reproducible import fixed_time
+    from steps.reproducibility.sealing import fixed_time
 
     env = os.environ if env is None else env
     try:

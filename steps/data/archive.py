@@ -1,7 +1,7 @@
 """Reading a batch without trusting its names: a folder, and the tar and zip archives in it.
 
 Members are read into memory, never extracted by name, so nothing can be written outside the
-target, and every member ends up either used or listed with its reason (`steps.rejects`):
+target, and every member ends up either used or listed with its reason (`steps.data.rejects`):
 
 - rejected: an absolute path or a `..` element, a symbolic or hard link, a device, FIFO or
   socket, a member over MAX_MEMBER_BYTES, an encrypted or undecodable zip member, a file that
@@ -26,8 +26,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from steps.oxford import IMAGE, LISTING, member_role
-from steps.rejects import (
+from steps.data.oxford import IMAGE, LISTING, member_role
+from steps.data.rejects import (
     IGNORED,
     REFUSED_FILE,
     REJECTED,

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from steps.promotion import Release, annotations, label_value, labels, mlserver_env, resources
+from steps.release.manifest import (
+    Release,
+    annotations,
+    label_value,
+    labels,
+    mlserver_env,
+    resources,
+)
 
 KIND = "SeldonDeployment"
 

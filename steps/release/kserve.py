@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steps.promotion import Release, annotations, labels, mlserver_env, resources
+from steps.release.manifest import Release, annotations, labels, mlserver_env, resources
 
 KIND = "InferenceService"
 HTTP_PORT = 8080  # KServe's default container port: the Service sends port 80 here
