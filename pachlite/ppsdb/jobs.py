@@ -53,17 +53,27 @@ def _with_spec(row: Row) -> PipelineJob:
     )
 
 
+# The open AUTO commits on pipelines' output branches: each is, or is about to be, a job.
+_OPEN_OUTPUTS = """FROM pipelines p JOIN repos r ON r.name = p.name AND r.type = 'user'
+           JOIN commits c ON c.repo_id = r.id
+           WHERE c.origin = 'AUTO' AND c.finished IS NULL AND c.branch = p.output_branch"""
+
+
 def ensure(db: Database) -> None:
     """A job row for every open AUTO commit on a pipeline's output branch (none are added on
-    a read-only store: listing its jobs shows the ones it has)."""
+    a read-only store: listing its jobs shows the ones it has). It looks before it writes,
+    so `list job` and `inspect job` take no write lock when every job already has its row."""
     if db.read_only:
         return
+    missing = db.one(
+        f"SELECT 1 {_OPEN_OUTPUTS} "
+        "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.output_commit = c.id) LIMIT 1"
+    )
+    if missing is None:
+        return
     db.execute(
-        """INSERT OR IGNORE INTO jobs (pipeline_id, job_id, version, output_commit, state, created)
-           SELECT p.id, c.commit_id, p.version, c.id, ?, ?
-           FROM pipelines p JOIN repos r ON r.name = p.name AND r.type = 'user'
-           JOIN commits c ON c.repo_id = r.id
-           WHERE c.origin = 'AUTO' AND c.finished IS NULL AND c.branch = p.output_branch""",
+        "INSERT OR IGNORE INTO jobs (pipeline_id, job_id, version, output_commit, state, created) "
+        f"SELECT p.id, c.commit_id, p.version, c.id, ?, ? {_OPEN_OUTPUTS}",
         (str(JobState.CREATED), time.time()),
     )
 

@@ -87,3 +87,25 @@ def test_read_only_commands_run_while_another_process_writes(tmp_path: Path) -> 
             assert "uncommitted" not in out
         writer.execute("COMMIT")
     assert "uncommitted" in pachlite(root, "list", "repo")
+
+
+def test_job_and_pipeline_reads_do_not_wait_for_a_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "store"
+    seed(root)
+    with Client(root) as client:
+        client.create_pipeline(
+            {
+                "pipeline": {"name": "copy"},
+                "input": {"pfs": {"repo": "r", "glob": "/*"}},
+                "transform": {"cmd": ["sh", "-c", "cp -r /pfs/r/. /pfs/out/"]},
+            }
+        )
+        client.run_pending()
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 1.0)
+    with writer_holding_the_lock(root), Client(root) as client:
+        [job] = client.list_job(pipeline="copy")
+        assert client.inspect_job(f"copy@{job.id}").state == job.state
+        assert [p.name for p in client.list_pipeline()] == ["copy"]
+        assert len(client.list_datum(f"copy@{job.id}")) == 1
