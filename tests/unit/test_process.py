@@ -9,11 +9,13 @@ import time
 
 from pachlite.worker import process
 
+# The handler writes with os.write: a print() in a signal handler that lands while the main
+# code is still inside print("ready") is a reentrant call on stdout (RuntimeError, exit 1).
 POLITE = """
-import signal, sys, time
+import os, signal, time
 def bye(*_):
-    print("bye", flush=True)
-    sys.exit(0)
+    os.write(1, b"bye\\n")
+    os._exit(0)
 signal.signal(signal.SIGTERM, bye)
 print("ready", flush=True)
 time.sleep(600)
