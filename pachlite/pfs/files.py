@@ -66,10 +66,11 @@ def modify(store: Store, ref: CommitRef, ops: list[Op], *, description: str = ""
         commit, auto_finish = _writable_commit(store, ref, description)
         files_only = [f for f in map(_staged_file, ops) if f is not None]
         if not auto_finish and len(files_only) == len(ops):
+            total = 0 if files_only else staged.staged_bytes(store, commit.id)
             for path, entry, append in files_only:
-                staged.stage(store, commit, path, entry, append=append)
-            commit = commit_by_row_id(store, commit.id, settle=False)
-            return dataclasses.replace(commit, staged_bytes=staged.staged_bytes(store, commit.id))
+                total = staged.stage(store, commit, path, entry, append=append)
+            # Staging changes no column of the commit's row: the record read above holds.
+            return dataclasses.replace(commit, staged_bytes=total)
         if not auto_finish:
             commit = settled(store, commit)
         editor = TreeEditor(store.trees, commit.tree)

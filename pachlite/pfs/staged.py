@@ -22,11 +22,12 @@ from pachlite.errors import Conflict
 from pachlite.paths import split
 from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.store import Store
-from pachlite.pfs.tree import FILE, Entry, TreeEditor
+from pachlite.pfs.tree import FILE, Entry, Node, TreeEditor
 
 
-def stage(store: Store, commit: CommitRecord, path: str, entry: Entry, *, append: bool) -> None:
+def stage(store: Store, commit: CommitRecord, path: str, entry: Entry, *, append: bool) -> int:
     """Stage a file at a cleaned path (not "/") of an open commit; call inside `atomic()`.
+    Returns what the commit's staged puts now add to its tree's size.
 
     Refuses what writing the tree would refuse: a file in place of a directory, or below a
     file. An append to an existing file stores the joined content as a new object."""
@@ -54,11 +55,13 @@ def stage(store: Store, commit: CommitRecord, path: str, entry: Entry, *, append
         (commit.id, path, entry.hash, entry.size),
     )
     added = entry.size - (current.size if current is not None else 0)
-    store.db.execute(
+    total = store.db.all(
         """INSERT INTO staged_totals (commit_row, bytes) VALUES (?, ?)
-           ON CONFLICT (commit_row) DO UPDATE SET bytes = bytes + excluded.bytes""",
+           ON CONFLICT (commit_row) DO UPDATE SET bytes = bytes + excluded.bytes
+           RETURNING bytes""",
         (commit.id, added),
     )
+    return int(total[0][0])
 
 
 def _base_entry(store: Store, commit: CommitRecord, path: str) -> Entry | None:
@@ -68,7 +71,7 @@ def _base_entry(store: Store, commit: CommitRecord, path: str) -> Entry | None:
     files when it was staged, so an ancestor is a file exactly when the tree or a row says so.
     """
     parts = split(path)
-    node = store.trees.node(commit.tree)
+    node: Node | None = store.trees.node(commit.tree)
     for depth, name in enumerate(parts[:-1]):
         prefix = "/" + "/".join(parts[: depth + 1])
         found = node.get(name) if node is not None else None
@@ -115,22 +118,39 @@ def staged_bytes(store: Store, row_id: int) -> int:
 def settle(store: Store, row_id: int) -> str | None:
     """Fold a commit's staged puts into its tree in one flush; the new root, or None when
     nothing was staged. A read-only store builds the tree in memory and leaves the rows."""
+    if store.read_only:
+        return _settle_in_memory(store, row_id)
     with store.db.atomic():
-        tree = store.db.scalar("SELECT tree FROM commits WHERE id = ?", (row_id,))
-        rows = store.db.all(
-            "SELECT path, hash, size FROM staged_puts WHERE commit_row = ?", (row_id,)
-        )
-        if tree is None or not rows:
+        staged_tree = _staged_tree(store, row_id)
+        if staged_tree is None:
             return None
-        editor = TreeEditor(store.trees, tree)
-        for row in rows:
-            editor.put(row["path"], Entry(FILE, row["hash"], row["size"]))
-        if store.read_only:
-            return editor.flush(store.remember_tree)[0]
-        root, _ = editor.flush(store.save_tree)
+        root, _ = staged_tree.flush(store.save_tree)
         store.db.execute("UPDATE commits SET tree = ? WHERE id = ?", (root, row_id))
         discard(store, row_id)
         return root
+
+
+def _settle_in_memory(store: Store, row_id: int) -> str | None:
+    key = (row_id, staged_bytes(store, row_id))
+    root = store.settled_in_memory.get(key)
+    if root is None:
+        staged_tree = _staged_tree(store, row_id)
+        if staged_tree is None:
+            return None
+        root = store.settled_in_memory[key] = staged_tree.flush(store.remember_tree)[0]
+    return root
+
+
+def _staged_tree(store: Store, row_id: int) -> TreeEditor | None:
+    """The commit's tree with its staged puts placed, not yet flushed; None if none."""
+    tree = store.db.scalar("SELECT tree FROM commits WHERE id = ?", (row_id,))
+    rows = store.db.all("SELECT path, hash, size FROM staged_puts WHERE commit_row = ?", (row_id,))
+    if tree is None or not rows:
+        return None
+    editor = TreeEditor(store.trees, tree)
+    for row in rows:
+        editor.put(row["path"], Entry(FILE, row["hash"], row["size"]))
+    return editor
 
 
 def discard(store: Store, row_id: int) -> None:

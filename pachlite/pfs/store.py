@@ -52,6 +52,7 @@ class Store:
         # Directory nodes built but not stored: a read-only store settling an open commit's
         # staged puts (pachlite.pfs.staged) keeps them here for as long as it is open.
         self._unsaved: dict[str, tuple[str, int]] = {}
+        self.settled_in_memory: dict[tuple[int, int], str] = {}  # (commit, staged bytes)
         self.trees = TreeReader(self._load_tree)
 
     def close(self) -> None:
