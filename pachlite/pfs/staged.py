@@ -32,10 +32,20 @@ def stage(store: Store, commit: CommitRecord, path: str, entry: Entry, *, append
     Refuses what writing the tree would refuse: a file in place of a directory, or below a
     file. An append to an existing file stores the joined content as a new object."""
     base = _base_entry(store, commit, path)
-    row = store.db.one(
-        "SELECT hash, size FROM staged_puts WHERE commit_row = ? AND path = ?", (commit.id, path)
+    # One lookup for both: the row at `path` sorts before any row below it, and every path
+    # starting "path/" sorts between "path/" and "path0" ('0' follows '/').
+    # (Two index searches in one statement: an OR of the two would scan the commit's rows.)
+    first = store.db.one(
+        """SELECT * FROM (
+               SELECT path, hash, size FROM staged_puts WHERE commit_row = ? AND path = ?
+               UNION ALL SELECT * FROM (
+                   SELECT path, hash, size FROM staged_puts
+                   WHERE commit_row = ? AND path > ? AND path < ? LIMIT 1))
+           LIMIT 1""",
+        (commit.id, path, commit.id, path + "/", path + "0"),
     )
-    if row is None and ((base is not None and base.is_dir) or _has_below(store, commit, path)):
+    row = first if first is not None and first["path"] == path else None
+    if row is None and ((base is not None and base.is_dir) or first is not None):
         raise Conflict(
             f"cannot write file {path}: it is a directory",
             f"delete the directory first (pachlite delete file -r ...:{path})",
@@ -88,17 +98,6 @@ def _staged_file(store: Store, commit: CommitRecord, path: str) -> bool:
     return (
         store.db.one(
             "SELECT 1 FROM staged_puts WHERE commit_row = ? AND path = ?", (commit.id, path)
-        )
-        is not None
-    )
-
-
-def _has_below(store: Store, commit: CommitRecord, path: str) -> bool:
-    # Every path starting "path/" sorts between "path/" and "path0" ('0' follows '/').
-    return (
-        store.db.one(
-            "SELECT 1 FROM staged_puts WHERE commit_row = ? AND path > ? AND path < ? LIMIT 1",
-            (commit.id, path + "/", path + "0"),
         )
         is not None
     )
