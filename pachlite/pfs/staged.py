@@ -32,9 +32,9 @@ def stage(store: Store, commit: CommitRecord, path: str, entry: Entry, *, append
     Refuses what writing the tree would refuse: a file in place of a directory, or below a
     file. An append to an existing file stores the joined content as a new object."""
     base = _base_entry(store, commit, path)
-    # One lookup for both: the row at `path` sorts before any row below it, and every path
-    # starting "path/" sorts between "path/" and "path0" ('0' follows '/').
-    # (Two index searches in one statement: an OR of the two would scan the commit's rows.)
+    # The row at `path`, else the first row below it: every path starting "path/" sorts
+    # between "path/" and "path0" ('0' follows '/'). A UNION of two index searches, since an
+    # OR of the two conditions would scan all of the commit's rows.
     first = store.db.one(
         """SELECT * FROM (
                SELECT path, hash, size FROM staged_puts WHERE commit_row = ? AND path = ?
