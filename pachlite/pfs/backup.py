@@ -162,6 +162,11 @@ def _missing_objects(source: Path, objects: ObjectStore) -> int:
             for entry in decode(body).values():
                 if not entry.is_dir and not objects.has(entry.hash):
                     missing.add(entry.hash)
+        # Puts staged onto open commits name objects too (a backup older than staging has none).
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'staged_puts'").fetchone():
+            for (digest,) in db.execute("SELECT DISTINCT hash FROM staged_puts"):
+                if not objects.has(digest):
+                    missing.add(digest)
     return len(missing)
 
 

@@ -13,7 +13,7 @@ import time
 from pachlite.errors import CommitNotFound, Conflict, InvalidArgument, Timeout
 from pachlite.model import CommitInfo, Origin
 from pachlite.paths import validate_name
-from pachlite.pfs import heads, provenance
+from pachlite.pfs import heads, provenance, staged
 from pachlite.pfs.records import BranchRecord, CommitRecord, RepoRecord
 from pachlite.pfs.refs import (
     ancestry,
@@ -117,7 +117,7 @@ def commit_info(store: Store, commit: CommitRecord) -> CommitInfo:
         finishing=commit.finishing,
         finished=commit.finished,
         error=commit.error,
-        size_bytes=store.tree_size(commit.tree),
+        size_bytes=store.tree_size(commit.tree) + commit.staged_bytes,
         direct_provenance=[c.name for c in provenance.upstream(store, commit)],
         direct_subvenance=[c.name for c in provenance.downstream(store, commit)],
     )
@@ -183,17 +183,22 @@ def start_auto_commit(store: Store, repo: str, branch: str) -> CommitRecord:
 
 
 def set_content(store: Store, row_id: int, tree: str) -> None:
-    """Replace an open commit's content (a job resets its output to the last good one)."""
-    store.db.execute(
-        "UPDATE commits SET tree = ? WHERE id = ? AND finished IS NULL", (tree, row_id)
-    )
+    """Replace an open commit's content (a job resets its output to the last good one);
+    puts staged onto it are replaced too."""
+    with store.db.atomic():
+        if store.db.one("SELECT 1 FROM commits WHERE id = ? AND finished IS NULL", (row_id,)):
+            staged.discard(store, row_id)
+            store.db.execute("UPDATE commits SET tree = ? WHERE id = ?", (tree, row_id))
 
 
 def close_commit(store: Store, row_id: int, *, error: str | None = None) -> None:
-    """Finish a commit on behalf of whatever computes it (a job), with or without an error."""
-    now = time.time()
-    store.db.execute(
-        "UPDATE commits SET finishing = ?, finished = ?, error = ? "
-        "WHERE id = ? AND finished IS NULL",
-        (now, now, error, row_id),
-    )
+    """Finish a commit on behalf of whatever computes it (a job), with or without an error;
+    puts staged onto it are folded into its tree first."""
+    with store.db.atomic():
+        staged.settle(store, row_id)
+        now = time.time()
+        store.db.execute(
+            "UPDATE commits SET finishing = ?, finished = ?, error = ? "
+            "WHERE id = ? AND finished IS NULL",
+            (now, now, error, row_id),
+        )

@@ -4,10 +4,15 @@ Writes name a branch or an open commit. A branch whose head is open receives the
 that commit; otherwise a new commit is started and finished around them, as pachctl does.
 Object bytes are stored before the metadata transaction that references them, so a crash
 leaves at worst unreferenced objects, never a commit pointing at missing data.
+
+Puts (and copies of a file) into a commit that stays open are staged (pachlite.pfs.staged):
+constant time each, however many files the commit holds. Deletes and directory copies edit
+the tree, after folding in what was staged before them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Iterator
@@ -17,9 +22,15 @@ from pachlite.errors import Conflict, FileNotFound, InvalidPath
 from pachlite.globpattern import compile_glob
 from pachlite.model import DiffKind, FileDiff, FileInfo, FileType
 from pachlite.paths import validate_path
-from pachlite.pfs import commits
+from pachlite.pfs import commits, staged
 from pachlite.pfs.records import CommitRecord
-from pachlite.pfs.refs import commit_by_row_id, find_branch, require_repo, resolve_commit
+from pachlite.pfs.refs import (
+    commit_by_row_id,
+    find_branch,
+    require_repo,
+    resolve_commit,
+    settled,
+)
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import DIR, FILE, Entry, TreeEditor
 from pachlite.uri import CommitRef
@@ -49,9 +60,19 @@ Op = Put | Delete | Copy
 
 
 def modify(store: Store, ref: CommitRef, ops: list[Op], *, description: str = "") -> CommitRecord:
-    """Apply operations atomically; returns the commit they landed in."""
+    """Apply operations atomically; returns the commit they landed in (after staged puts,
+    a record whose `staged_bytes` counts what its tree does not hold yet)."""
     with store.db.atomic():
         commit, auto_finish = _writable_commit(store, ref, description)
+        files_only = [f for f in map(_staged_file, ops) if f is not None]
+        if not auto_finish and len(files_only) == len(ops):
+            total = 0 if files_only else staged.staged_bytes(store, commit.id)
+            for path, entry, append in files_only:
+                total = staged.stage(store, commit, path, entry, append=append)
+            # Staging changes no column of the commit's row: the record read above holds.
+            return dataclasses.replace(commit, staged_bytes=total)
+        if not auto_finish:
+            commit = settled(store, commit)
         editor = TreeEditor(store.trees, commit.tree)
         for op in ops:
             _apply(store, editor, op)
@@ -66,10 +87,20 @@ def modify(store: Store, ref: CommitRef, ops: list[Op], *, description: str = ""
         return commit_by_row_id(store, commit.id)
 
 
+def _staged_file(op: Op) -> tuple[str, Entry, bool] | None:
+    """(path, file entry, append) when an op only places a file, which can be staged."""
+    if isinstance(op, Put) and op.path != "/":
+        return op.path, Entry(FILE, op.hash, op.size), op.append
+    if isinstance(op, Copy) and not op.entry.is_dir and op.path != "/":
+        return op.path, op.entry, False
+    return None
+
+
 def _named_open_commit(store: Store, ref: CommitRef) -> CommitRecord | None:
-    """The commit a ref names explicitly (it must be open), or None for a branch write."""
+    """The commit a ref names explicitly (it must be open), or None for a branch write.
+    Unsettled: a put stages onto it."""
     if ref.commit or ref.ancestors or ref.nth is not None or ref.branch is None:
-        commit = resolve_commit(store, ref)
+        commit = resolve_commit(store, ref, settle=False)
         if commit.finished is not None:
             raise Conflict(
                 f"commit {commit.name} is finished and cannot change",
@@ -92,7 +123,7 @@ def _writable_commit(store: Store, ref: CommitRef, description: str) -> tuple[Co
     assert ref.branch is not None
     branch = find_branch(store, require_repo(store, ref.repo), ref.branch)
     if branch is not None and branch.head is not None:
-        head = commit_by_row_id(store, branch.head)
+        head = commit_by_row_id(store, branch.head, settle=False)
         if head.finished is None:
             return head, False
     return commits.start_commit(store, ref.repo, ref.branch, description=description), True

@@ -117,11 +117,41 @@ def _check_metadata(
             problems.append(f"commit {commit['repo']}@{commit['commit_id']}: {trouble}")
     for digest in reached:
         referenced |= tree_files.get(digest, set())
+    _check_staged(store, present, corrupt, problems, referenced)
     for row in db.all(
         "SELECT r.name AS repo, b.name FROM branches b JOIN repos r ON r.id = b.repo_id "
         "LEFT JOIN commits c ON c.id = b.head WHERE b.head IS NOT NULL AND c.id IS NULL"
     ):
         problems.append(f"branch {row['repo']}@{row['name']} points at a missing commit")
+
+
+def _check_staged(
+    store: Store, present: set[str], corrupt: set[str], problems: list[str], referenced: set[str]
+) -> None:
+    """Puts staged onto open commits (pachlite.pfs.staged): each object intact, each commit
+    still open, and each commit's total there (reads settle only the commits it names)."""
+    rows = store.db.all(
+        """SELECT s.path, s.hash, c.commit_id, c.finished, r.name AS repo,
+                  t.commit_row IS NOT NULL AS totalled
+           FROM staged_puts s JOIN commits c ON c.id = s.commit_row
+           JOIN repos r ON r.id = c.repo_id LEFT JOIN staged_totals t ON t.commit_row = c.id
+           ORDER BY r.name, c.commit_id, s.path"""
+    )
+    seen: set[str] = set()
+    for row in rows:
+        name = f"commit {row['repo']}@{row['commit_id']}"
+        if name not in seen:
+            seen.add(name)
+            if row["finished"] is not None:
+                problems.append(f"{name}: finished, but puts are still staged outside its tree")
+            if not row["totalled"]:
+                problems.append(f"{name}: staged puts without their total (reads miss them)")
+        digest = row["hash"]
+        referenced.add(digest)
+        if digest not in present:
+            problems.append(f"{name}: staged put {row['path']}: object {digest[:12]} is missing")
+        elif digest in corrupt:
+            problems.append(f"{name}: staged put {row['path']}: object {digest[:12]} is corrupt")
 
 
 def _check_objects(objects: ObjectStore, problems: list[str]) -> tuple[list[str], set[str]]:

@@ -132,8 +132,25 @@ INSERT OR IGNORE INTO trees (hash, body, size)
 VALUES ('4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945', '[]', 0)
 """
 
+# Puts into an open commit, staged until the commit is settled (pachlite.pfs.staged): one row
+# per path, and per commit the bytes those rows add to the tree's size.
+STAGED_PUTS = """
+CREATE TABLE staged_puts (
+    commit_row INTEGER NOT NULL REFERENCES commits(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (commit_row, path)
+) WITHOUT ROWID;
+CREATE TABLE staged_totals (
+    commit_row INTEGER PRIMARY KEY REFERENCES commits(id) ON DELETE CASCADE,
+    bytes INTEGER NOT NULL
+)
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_pipelines", PIPELINES),
     ("0003_empty_tree", EMPTY_TREE_ROW),
+    ("0004_staged_puts", STAGED_PUTS),
 ]

@@ -53,6 +53,9 @@ class CommitRecord:
     finished: float | None
     error: str | None
     tree: str  # the root directory node's hash
+    # Bytes that staged puts add to `tree`'s size. Non-zero only on the record a staged put
+    # returns, whose `tree` does not hold them yet; every other record's tree holds them.
+    staged_bytes: int = 0
 
     @property
     def name(self) -> str:

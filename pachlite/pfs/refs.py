@@ -1,10 +1,17 @@
-"""Turning names (repo, branch, commit references) into records, with errors that suggest fixes."""
+"""Turning names (repo, branch, commit references) into records, with errors that suggest fixes.
+
+Every commit record handed out is settled: an open commit's staged puts are folded into its
+tree first (pachlite.pfs.staged), so `record.tree` is the commit's whole content. Only the put
+path itself asks for unsettled records (`settle=False`), to stage more.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from pachlite.errors import BranchNotFound, CommitNotFound, RepoNotFound, did_you_mean
+from pachlite.pfs import staged
 from pachlite.pfs.records import BranchRecord, CommitRecord, RepoRecord
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef
@@ -12,9 +19,20 @@ from pachlite.uri import CommitRef
 COMMIT_SELECT = "SELECT c.*, r.name AS repo FROM commits c JOIN repos r ON r.id = c.repo_id"
 
 
-def commits_where(store: Store, sql: str, params: Sequence[object] = ()) -> list[CommitRecord]:
+def settled(store: Store, commit: CommitRecord) -> CommitRecord:
+    """The commit with its staged puts in its tree (finished commits never have any)."""
+    if commit.finished is not None or not staged.has_staged(store, commit.id):
+        return commit
+    root = staged.settle(store, commit.id)
+    return commit if root is None else dataclasses.replace(commit, tree=root, staged_bytes=0)
+
+
+def commits_where(
+    store: Store, sql: str, params: Sequence[object] = (), *, settle: bool = True
+) -> list[CommitRecord]:
     """The commits a query ending `COMMIT_SELECT` (joins, WHERE, ORDER BY) selects."""
-    return [CommitRecord.from_row(r) for r in store.db.all(f"{COMMIT_SELECT} {sql}", params)]
+    found = [CommitRecord.from_row(r) for r in store.db.all(f"{COMMIT_SELECT} {sql}", params)]
+    return [settled(store, c) for c in found] if settle else found
 
 
 def require_repo(store: Store, name: str) -> RepoRecord:
@@ -47,23 +65,28 @@ def require_branch(store: Store, repo: RepoRecord, name: str) -> BranchRecord:
     return branch
 
 
-def commit_by_row_id(store: Store, row_id: int) -> CommitRecord:
+def commit_by_row_id(store: Store, row_id: int, *, settle: bool = True) -> CommitRecord:
     row = store.db.one(f"{COMMIT_SELECT} WHERE c.id = ?", (row_id,))
     if row is None:
         raise CommitNotFound(f"commit #{row_id} is missing", "run `pachlite fsck`")
-    return CommitRecord.from_row(row)
+    commit = CommitRecord.from_row(row)
+    return settled(store, commit) if settle else commit
 
 
-def commit_by_id(store: Store, repo: RepoRecord, commit_id: str) -> CommitRecord | None:
-    found = commits_where(store, "WHERE c.repo_id = ? AND c.commit_id = ?", (repo.id, commit_id))
+def commit_by_id(
+    store: Store, repo: RepoRecord, commit_id: str, *, settle: bool = True
+) -> CommitRecord | None:
+    found = commits_where(
+        store, "WHERE c.repo_id = ? AND c.commit_id = ?", (repo.id, commit_id), settle=settle
+    )
     return found[0] if found else None
 
 
-def resolve_commit(store: Store, ref: CommitRef) -> CommitRecord:
+def resolve_commit(store: Store, ref: CommitRef, *, settle: bool = True) -> CommitRecord:
     """The commit a reference names, after any `.N` and `^N` walk."""
     repo = require_repo(store, ref.repo)
     if ref.commit:
-        found = commit_by_id(store, repo, ref.commit)
+        found = commit_by_id(store, repo, ref.commit, settle=settle)
         if found is None:
             raise CommitNotFound(
                 f"commit {ref.repo}@{ref.commit} not found",
@@ -77,7 +100,7 @@ def resolve_commit(store: Store, ref: CommitRef) -> CommitRecord:
                 f"branch {ref.repo}@{ref.branch} has no commits yet",
                 f"put a file first: `pachlite put file {ref.repo}@{ref.branch}:/path -f FILE`",
             )
-        commit = commit_by_row_id(store, branch.head)
+        commit = commit_by_row_id(store, branch.head, settle=settle)
         if ref.nth is not None:
             commit = _nth_from_first(store, commit, ref)
     else:
@@ -90,7 +113,7 @@ def resolve_commit(store: Store, ref: CommitRef) -> CommitRecord:
                 f"{ref} goes back {ref.ancestors} commits but the history has only {step}",
                 f"see `pachlite list commit {ref.repo}@{ref.ref}`",
             )
-        commit = commit_by_row_id(store, commit.parent)
+        commit = commit_by_row_id(store, commit.parent, settle=settle)
     return commit
 
 
@@ -104,7 +127,7 @@ def ancestry(store: Store, head: CommitRecord) -> list[CommitRecord]:
             {COMMIT_SELECT} JOIN chain ON chain.id = c.id ORDER BY chain.depth""",
         (head.id,),
     )
-    return [CommitRecord.from_row(r) for r in rows]
+    return [settled(store, CommitRecord.from_row(r)) for r in rows]
 
 
 def _nth_from_first(store: Store, head: CommitRecord, ref: CommitRef) -> CommitRecord:

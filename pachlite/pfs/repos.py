@@ -41,8 +41,9 @@ def create_repo(
 
 def repo_info(store: Store, repo: RepoRecord) -> RepoInfo:
     branches = store.db.all(
-        """SELECT b.name, t.size FROM branches b
+        """SELECT b.name, t.size + COALESCE(s.bytes, 0) AS size FROM branches b
            LEFT JOIN commits c ON c.id = b.head LEFT JOIN trees t ON t.hash = c.tree
+           LEFT JOIN staged_totals s ON s.commit_row = c.id
            WHERE b.repo_id = ? ORDER BY b.name""",
         (repo.id,),
     )

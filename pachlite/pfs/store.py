@@ -49,6 +49,10 @@ class Store:
         except BaseException:
             self.db.close()
             raise
+        # Directory nodes built but not stored: a read-only store settling an open commit's
+        # staged puts (pachlite.pfs.staged) keeps them here for as long as it is open.
+        self._unsaved: dict[str, tuple[str, int]] = {}
+        self.settled_in_memory: dict[tuple[int, int], str] = {}  # (commit, staged bytes)
         self.trees = TreeReader(self._load_tree)
 
     def close(self) -> None:
@@ -59,6 +63,9 @@ class Store:
         self.objects.require_writable()
 
     def _load_tree(self, digest: str) -> Node:
+        unsaved = self._unsaved.get(digest)
+        if unsaved is not None:
+            return decode(unsaved[0])
         row = self.db.one("SELECT body FROM trees WHERE hash = ?", (digest,))
         if row is None:
             raise StoreCorrupt(
@@ -71,7 +78,14 @@ class Store:
             "INSERT OR IGNORE INTO trees (hash, body, size) VALUES (?, ?, ?)", (digest, body, size)
         )
 
+    def remember_tree(self, digest: str, body: str, size: int) -> None:
+        """Keep a directory node in memory only (`save_tree` on a store that cannot write)."""
+        self._unsaved[digest] = (body, size)
+
     def tree_size(self, digest: str) -> int:
+        unsaved = self._unsaved.get(digest)
+        if unsaved is not None:
+            return unsaved[1]
         return int(self.db.scalar("SELECT size FROM trees WHERE hash = ?", (digest,)) or 0)
 
 
