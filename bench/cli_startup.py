@@ -1,0 +1,109 @@
+"""CLI start-up: how long a light `pachlite` verb takes from exec to exit, against `python -c pass`.
+
+    python bench/cli_startup.py [--runs 21]
+
+Each command runs --runs times, interleaved (one of each in turn, so drift in the machine's load
+falls on every row alike); the table shows the median wall time and its ratio to the physical
+floor, a bare interpreter start (`python -c pass`, same interpreter, same site-packages).
+Target: every light verb <= 80 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PYTHON = sys.executable
+CONSOLE_SCRIPT = str(Path(sys.executable).parent / "pachlite")
+MODULE = [PYTHON, "-m", "pachlite"]
+GOAL_MS = 80.0
+
+
+def _commands() -> list[tuple[str, list[str]]]:
+    return [
+        ("python -c pass (floor)", [PYTHON, "-c", "pass"]),
+        ("pachlite list repo", [CONSOLE_SCRIPT, "list", "repo"]),
+        ("python -m pachlite list repo", [*MODULE, "list", "repo"]),
+        ("pachlite list commit demo", [CONSOLE_SCRIPT, "list", "commit", "demo"]),
+        (
+            "pachlite get file demo@master:/hi.txt",
+            [CONSOLE_SCRIPT, "get", "file", "demo@master:/hi.txt"],
+        ),
+        (
+            "pachlite inspect commit demo@master",
+            [CONSOLE_SCRIPT, "inspect", "commit", "demo@master"],
+        ),
+        ("pachlite --version", [CONSOLE_SCRIPT, "--version"]),
+        ("pachlite --help", [CONSOLE_SCRIPT, "--help"]),
+    ]
+
+
+def _prepare(root: Path, env: dict[str, str]) -> None:
+    """A store with one repo and one file, made through the CLI (not timed)."""
+    src = root.parent / "hi.txt"
+    src.write_text("hi\n")
+    for args in (
+        ["create", "repo", "demo"],
+        ["put", "file", "demo@master:/hi.txt", "-f", str(src)],
+    ):
+        subprocess.run([*MODULE, *args], env=env, check=True, capture_output=True)
+
+
+def _once(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def measure(runs: int = 21) -> list[dict[str, object]]:
+    """One row per command: median milliseconds over `runs` starts, and its ratio to the floor."""
+    with tempfile.TemporaryDirectory(prefix="cli-startup-") as tmp:
+        root = Path(tmp) / "store"
+        env = {**os.environ, "PACHLITE_ROOT": str(root)}
+        _prepare(root, env)
+        commands = _commands()
+        times: dict[str, list[float]] = {name: [] for name, _ in commands}
+        for _ in range(runs):
+            for name, argv in commands:
+                times[name].append(_once(argv, env))
+    floor = statistics.median(times[commands[0][0]]) * 1000
+    rows: list[dict[str, object]] = []
+    for name, _ in commands:
+        ms = statistics.median(times[name]) * 1000
+        rows.append(
+            {
+                "command": name,
+                "median_ms": round(ms, 1),
+                "min_ms": round(min(times[name]) * 1000, 1),
+                "vs_floor": round(ms / floor, 2),
+                "goal_ms": None if name.endswith("(floor)") else GOAL_MS,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    load = os.getloadavg()
+    rows = measure(args.runs)
+    print(f"load average {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, {args.runs} runs each\n")
+    print("| command | median ms | min ms | vs python -c pass | goal |")
+    print("| --- | --- | --- | --- | --- |")
+    for row in rows:
+        goal = "-" if row["goal_ms"] is None else f"<= {row['goal_ms']:.0f} ms"
+        print(
+            f"| `{row['command']}` | {row['median_ms']} | {row['min_ms']} | "
+            f"{row['vs_floor']}x | {goal} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
