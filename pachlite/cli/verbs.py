@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
 import click
 
-from pachlite.client import Client
+if TYPE_CHECKING:
+    from pachlite.client import Client
 
 
 class _Verb(click.Group):
@@ -131,6 +133,9 @@ VERBS = [
 
 def client_from(ctx: click.Context) -> Client:
     """The Client for this invocation, opened on first use and closed when the CLI exits."""
+    # Imported here, not at the top: `--help`, `--version` and usage errors never load it.
+    from pachlite.client import Client
+
     root_ctx = ctx.find_root()
     client = root_ctx.meta.get("pachlite.client")
     if client is None:
