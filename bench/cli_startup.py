@@ -4,7 +4,8 @@
 
 Each command runs --runs times, interleaved (one of each in turn, so drift in the machine's load
 falls on every row alike); the table shows the median wall time and its ratio to the physical
-floor, a bare interpreter start (`python -c pass`, same interpreter, same site-packages).
+floor, a bare interpreter start (`python -c pass`, same interpreter, same site-packages), for
+wall time and for CPU time (user + system of the child: on a shared machine, the steadier one).
 Target: every light verb <= 80 ms.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,10 +57,15 @@ def _prepare(root: Path, env: dict[str, str]) -> None:
         subprocess.run([*MODULE, *args], env=env, check=True, capture_output=True)
 
 
-def _once(argv: list[str], env: dict[str, str]) -> float:
+def _once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run; CPU time is what a loaded machine inflates least."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def measure(runs: int = 21) -> list[dict[str, object]]:
@@ -68,20 +75,26 @@ def measure(runs: int = 21) -> list[dict[str, object]]:
         env = {**os.environ, "PACHLITE_ROOT": str(root)}
         _prepare(root, env)
         commands = _commands()
-        times: dict[str, list[float]] = {name: [] for name, _ in commands}
+        wall: dict[str, list[float]] = {name: [] for name, _ in commands}
+        cpu: dict[str, list[float]] = {name: [] for name, _ in commands}
         for _ in range(runs):
             for name, argv in commands:
-                times[name].append(_once(argv, env))
-    floor = statistics.median(times[commands[0][0]]) * 1000
+                w, c = _once(argv, env)
+                wall[name].append(w)
+                cpu[name].append(c)
+    floor = statistics.median(wall[commands[0][0]])
+    cpu_floor = statistics.median(cpu[commands[0][0]])
     rows: list[dict[str, object]] = []
     for name, _ in commands:
-        ms = statistics.median(times[name]) * 1000
+        ms = statistics.median(wall[name])
         rows.append(
             {
                 "command": name,
-                "median_ms": round(ms, 1),
-                "min_ms": round(min(times[name]) * 1000, 1),
+                "median_ms": round(ms * 1000, 1),
+                "min_ms": round(min(wall[name]) * 1000, 1),
                 "vs_floor": round(ms / floor, 2),
+                "cpu_ms": round(statistics.median(cpu[name]) * 1000, 1),
+                "cpu_vs_floor": round(statistics.median(cpu[name]) / cpu_floor, 2),
                 "goal_ms": None if name.endswith("(floor)") else GOAL_MS,
             }
         )
@@ -95,13 +108,13 @@ def main() -> None:
     load = os.getloadavg()
     rows = measure(args.runs)
     print(f"load average {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, {args.runs} runs each\n")
-    print("| command | median ms | min ms | vs python -c pass | goal |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| command | median ms | min ms | vs python -c pass | CPU ms | CPU vs floor | goal |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
         goal = "-" if row["goal_ms"] is None else f"<= {row['goal_ms']:.0f} ms"
         print(
             f"| `{row['command']}` | {row['median_ms']} | {row['min_ms']} | "
-            f"{row['vs_floor']}x | {goal} |"
+            f"{row['vs_floor']}x | {row['cpu_ms']} | {row['cpu_vs_floor']}x | {goal} |"
         )
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.support.cli import Cli
@@ -99,7 +100,7 @@ def run_traced(entry: list[str], args: tuple[str, ...], root: Path) -> tuple[int
 
 @pytest.mark.parametrize("args", LIGHT_VERBS, ids=" ".join)
 def test_a_light_verb_imports_no_heavy_module(args: tuple[str, ...], store: Path) -> None:
-    code, out, err = run_traced(["-m", "pachlite"], args, store)
+    code, _, err = run_traced(["-m", "pachlite"], args, store)
     modules = imported_modules(err)
     assert "pachlite.cli.main" in modules  # the report is there and the CLI ran
     assert code in (0, 2, 3), err[-2000:]
@@ -124,3 +125,36 @@ def test_a_spec_verb_still_loads_the_spec_parser(store: Path, tmp_path: Path) ->
     code, _, err = run_traced(["-m", "pachlite"], ("create", "pipeline", "-f", str(spec)), store)
     assert code == 2, err[-2000:]
     assert "yaml" in imported_modules(err)
+
+
+def test_a_verb_imports_the_module_of_its_noun_only(store: Path) -> None:
+    code, _, err = run_traced(["-m", "pachlite"], ("list", "repo"), store)
+    modules = imported_modules(err)
+    assert code == 0, err[-2000:]
+    assert "pachlite.cli.repo" in modules
+    others = {
+        "pachlite.cli.pipeline",
+        "pachlite.cli.up",
+        "pachlite.cli.cluster",
+        "pachlite.cli.job",
+    }
+    assert sorted(others & modules) == []
+
+
+def test_the_lazy_tables_name_the_module_of_every_command() -> None:
+    # A command is found by importing the module its table names; a wrong entry would make
+    # `pachlite <verb> <noun>` fail although help lists it.
+    from pachlite.cli.main import TOP_LEVEL, cli
+    from pachlite.cli.verbs import NOUN_MODULES, VERBS
+
+    verbs = {verb.name for verb in VERBS}
+    for name, command in cli.commands.items():
+        if name in verbs:
+            assert isinstance(command, click.Group)
+            for noun, sub in command.commands.items():
+                assert sub.callback is not None
+                assert sub.callback.__module__ == NOUN_MODULES[noun], f"{name} {noun}"
+        else:
+            assert command.callback is not None
+            module, _, attribute = TOP_LEVEL[name].partition(":")
+            assert command.callback.__module__ == module and attribute, name
