@@ -12,7 +12,6 @@ from pachlite.cli.jobs_runner import triggers_jobs
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import client_from, copy, delete, diff, get, glob, inspect, list_, put
 from pachlite.model import FileInfo
-from pachlite.pfs.ingest import is_url
 
 # Up to this size a file is read and hash-checked whole before printing; larger files stream.
 VERIFY_BEFORE_PRINT = 64 << 20
@@ -50,6 +49,8 @@ def put_file(
                 target, sys.stdin.buffer, append=append, message=message, progress=advance
             )
         return
+    from pachlite.pfs.ingest import is_url  # the ingest machinery: only for puts
+
     if is_url(source):
         total = None
     elif os.path.isdir(source) and recursive:

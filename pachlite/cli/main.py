@@ -8,27 +8,30 @@ import traceback
 import click
 
 from pachlite import __version__
-from pachlite.cli import (  # noqa: F401
-    branch,
-    cluster,
-    commit,
-    file,
-    job,
-    maintenance,
-    output,
-    pipeline,
-    repo,
-    up,
-)
-
-# (importing the noun modules registers their commands)
 from pachlite.cli.errors import EXIT_CODE_HELP, INTERNAL_ERROR, INTERRUPTED, exit_code_for
-from pachlite.cli.verbs import VERBS
+from pachlite.cli.verbs import VERBS, LazyGroup
 from pachlite.errors import PachliteError
 from pachlite.pfs.store import DEFAULT_ROOT, ROOT_ENV
 
+# Commands that are not `<verb> <noun>`, imported when run (or when help lists them all).
+TOP_LEVEL = {
+    "logs": "pachlite.cli.job:logs",
+    "up": "pachlite.cli.up:up",
+    "draw": "pachlite.cli.up:draw",
+    "validate": "pachlite.cli.cluster:validate",
+    "deploy": "pachlite.cli.cluster:deploy",
+    "fsck": "pachlite.cli.maintenance:fsck",
+    "backup": "pachlite.cli.maintenance:backup",
+    "restore": "pachlite.cli.maintenance:restore",
+}
 
-@click.group(epilog=EXIT_CODE_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    cls=LazyGroup,
+    lazy=TOP_LEVEL,
+    epilog=EXIT_CODE_HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--root",
     envvar=ROOT_ENV,
@@ -47,14 +50,6 @@ def cli(root: str | None, verbose: bool) -> None:
 
 for verb in VERBS:
     cli.add_command(verb)
-cli.add_command(job.logs)
-cli.add_command(up.up)
-cli.add_command(up.draw)
-cli.add_command(cluster.validate)
-cli.add_command(cluster.deploy)
-cli.add_command(maintenance.fsck)
-cli.add_command(maintenance.backup)
-cli.add_command(maintenance.restore)
 
 
 def main(argv: list[str] | None = None) -> None:

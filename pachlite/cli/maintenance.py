@@ -6,7 +6,6 @@ import click
 
 from pachlite.cli import output
 from pachlite.cli.verbs import client_from
-from pachlite.client import fsck_store, restore_store
 
 
 @click.command()
@@ -17,6 +16,8 @@ def fsck(ctx: click.Context, fmt: str) -> None:
 
     A damaged or missing meta.sqlite is reported (exit 8) and the objects are still checked.
     """
+    from pachlite.client import fsck_store
+
     report = fsck_store(ctx.find_root().params.get("root"))
     if fmt == "json":
         output.emit_json(report, single=True)
@@ -66,6 +67,8 @@ def restore(ctx: click.Context, source: str, force: bool) -> None:
     The metadata it replaces is kept beside it as meta.sqlite.replaced-<time>. Refused while
     jobs or `pachlite up` run, and over healthy metadata unless --force.
     """
+    from pachlite.client import restore_store
+
     info = restore_store(source, ctx.find_root().params.get("root"), force=force)
     click.echo(f"restored {info.repos} repos and {info.commits} commits from {info.path}")
     if info.set_aside:

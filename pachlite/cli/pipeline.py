@@ -12,7 +12,6 @@ from pachlite.cli.jobs_runner import triggers_jobs
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import client_from, create, delete, inspect, list_, run, start, stop, update
 from pachlite.model import PipelineInfo
-from pachlite.pps.pipeline_spec import parse_spec
 
 SPEC_HELP = "Spec file (JSON or YAML, several specs allowed), a directory of them, or - for stdin."
 
@@ -87,6 +86,8 @@ def inspect_pipeline(ctx: click.Context, name: str, show_spec: bool, fmt: str) -
     if show_spec:
         click.echo(json.dumps(info.effective_spec, indent=2, sort_keys=True))
         return
+    from pachlite.pps.pipeline_spec import parse_spec  # yaml and jsonschema: only here
+
     spec = parse_spec(info.effective_spec)
     output.fields(
         [

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pachlite.model import BackupInfo, FsckReport
-from pachlite.pfs import backup
-from pachlite.pfs.fsck import fsck_root
 from pachlite.pfs.store import resolve_root
-from pachlite.worker.locks import nobody_running
+
+# fsck and restore are imported when called: `import pachlite.client` stays light for the CLI.
+if TYPE_CHECKING:
+    from pachlite.model import BackupInfo, FsckReport
 
 
 def fsck_store(root: str | os.PathLike[str] | None = None) -> FsckReport:
     """Check a store; a damaged or missing `meta.sqlite` is reported, and the objects are
     still re-hashed."""
+    from pachlite.pfs.fsck import fsck_root
+
     return fsck_root(resolve_root(root))
 
 
@@ -25,6 +28,9 @@ def restore_store(
     force: bool = False,
 ) -> BackupInfo:
     """Replace the store's metadata with a backup (see `pachlite.pfs.backup.restore`)."""
+    from pachlite.pfs import backup
+    from pachlite.worker.locks import nobody_running
+
     where = resolve_root(root)
     with nobody_running(where):
         return backup.restore(where, Path(source), force=force)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pachlite.errors import Conflict, InvalidArgument, from_os_error
 from pachlite.model import (
@@ -22,14 +22,18 @@ from pachlite.model import (
     RepoInfo,
 )
 from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
-from pachlite.pfs import backup, branches, commits, commitsets, files, ingest, provenance, repos
-from pachlite.pfs.fsck import fsck
+from pachlite.pfs import branches, commits, commitsets, files, provenance, repos
 from pachlite.pfs.localfs import makedirs
 from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.refs import resolve_commit
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
 from pachlite.worker import job_info
+
+# Ingest (threads, urllib), fsck and backup are imported by the verbs that use them, so a client
+# that only reads starts without them.
+if TYPE_CHECKING:
+    from pachlite.pfs import ingest
 
 Progress = Callable[[int], None]
 
@@ -181,6 +185,8 @@ class PfsVerbs:
         The target path follows pachctl: none means `/<basename of source>`, and a path
         ending in '/' means "into this directory".
         """
+        from pachlite.pfs import ingest
+
         file_ref = parse_file_ref(target)
         files.check_writable(self.store, file_ref.commit)
         objects = self.store.objects
@@ -206,6 +212,8 @@ class PfsVerbs:
 
     def plan_put(self, source: str | os.PathLike[str], target: str) -> list[ingest.LocalFile]:
         """The files a recursive put would store (for sizing progress bars)."""
+        from pachlite.pfs import ingest
+
         file_ref = parse_file_ref(target)
         dest = validate_path(file_ref.path or "/" + os.path.basename(os.path.abspath(source)))
         return ingest.plan_directory(source, dest)
@@ -301,11 +309,15 @@ class PfsVerbs:
     # -- maintenance -----------------------------------------------------------------------
 
     def fsck(self) -> FsckReport:
+        from pachlite.pfs.fsck import fsck
+
         return fsck(self.store)
 
     def backup(self, destination: str | os.PathLike[str]) -> BackupInfo:
         """A consistent copy of the store's metadata in a new file, taken while other
         processes keep working (restore it with `pachlite.client.restore_store`)."""
+        from pachlite.pfs import backup
+
         return backup.backup(self.store, Path(destination))
 
     # -- helpers ---------------------------------------------------------------------------

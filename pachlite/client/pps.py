@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pachlite.lineage import Graph, Node
-from pachlite.model import DatumInfo, JobInfo, LogLine, PipelineInfo
-from pachlite.pfs.store import Store
-from pachlite.pps import spec as specs
-from pachlite.pps.datums import Datum
-from pachlite.pps.pipeline_spec import CronInput
-from pachlite.pps.spec import Spec
-from pachlite.worker import job_info, pipelines, scheduler, services, spouts, up
+# The pipeline machinery (spec parsing with yaml and jsonschema, the worker) is imported by the
+# verbs that use it, so a client that only reads repos and files starts without it.
+if TYPE_CHECKING:
+    from pachlite.lineage import Graph
+    from pachlite.model import DatumInfo, JobInfo, LogLine, PipelineInfo
+    from pachlite.pfs.store import Store
+    from pachlite.pps.datums import Datum
+    from pachlite.pps.spec import Spec
+    from pachlite.worker import scheduler
 
 
 class PpsVerbs:
@@ -32,6 +33,9 @@ class PpsVerbs:
         """Create (or with update, update) the pipelines in a spec file, directory, '-' or dict.
 
         `workdir` is where user code runs locally (default: the current directory)."""
+        from pachlite.pps import spec as specs
+        from pachlite.worker import pipelines
+
         if isinstance(spec, dict):
             source = "<spec>"
             normalized = specs.normalize(spec, source)
@@ -56,50 +60,76 @@ class PpsVerbs:
         )
 
     def list_pipeline(self) -> list[PipelineInfo]:
+        from pachlite.worker import pipelines
+
         return pipelines.list_pipelines(self.store)
 
     def inspect_pipeline(self, name: str) -> PipelineInfo:
+        from pachlite.worker import pipelines
+
         return pipelines.inspect_pipeline(self.store, name)
 
     def delete_pipeline(self, name: str, *, keep_repo: bool = False, force: bool = False) -> None:
+        from pachlite.worker import pipelines
+
         pipelines.delete_pipeline(self.store, name, keep_repo=keep_repo, force=force)
 
     def stop_pipeline(self, name: str) -> None:
+        from pachlite.worker import pipelines
+
         pipelines.set_stopped(self.store, name, True)
 
     def start_pipeline(self, name: str) -> None:
+        from pachlite.worker import pipelines
+
         pipelines.set_stopped(self.store, name, False)
 
     def list_job(self, *, pipeline: str | None = None, job_id: str | None = None) -> list[JobInfo]:
+        from pachlite.worker import job_info
+
         return job_info.list_jobs(self.store, pipeline=pipeline, job_id=job_id)
 
     def inspect_job(self, job: str) -> JobInfo:
         """`pipeline@job-id`."""
+        from pachlite.worker import job_info
+
         return job_info.inspect_job(self.store, *job_info.parse_job(job))
 
     def wait_job(self, job: str, *, timeout: float | None = None) -> JobInfo:
+        from pachlite.worker import job_info
+
         return job_info.wait_job(self.store, *job_info.parse_job(job), timeout=timeout)
 
     def stop_job(self, job: str) -> JobInfo:
+        from pachlite.worker import job_info
+
         return job_info.stop_job(self.store, *job_info.parse_job(job))
 
     def list_datum(self, job: str) -> list[DatumInfo]:
+        from pachlite.worker import job_info
+
         return job_info.list_datums(self.store, *job_info.parse_job(job))
 
     def preview_datums(
         self, spec: str | os.PathLike[str], *, stdin_text: str | None = None
     ) -> list[Datum]:
         """The datums a spec would process now, without creating the pipeline."""
+        from pachlite.worker import pipelines
+
         out: list[Datum] = []
         for source, user_spec in pipelines.read_specs(str(spec), stdin_text):
             out.extend(pipelines.preview_datums(self.store, user_spec, source))
         return out
 
     def inspect_datum(self, job: str, datum_id: str) -> DatumInfo:
+        from pachlite.worker import job_info
+
         return job_info.inspect_datum(self.store, *job_info.parse_job(job), datum_id)
 
     def restart_datum(self, job: str, datum_ids: list[str]) -> str:
         """Reprocess these datums in a new job; returns its ID."""
+        from pachlite.worker import job_info
+
         return job_info.restart_datums(self.store, *job_info.parse_job(job), datum_ids)
 
     def logs(
@@ -111,6 +141,8 @@ class PpsVerbs:
         after: int = 0,
     ) -> Iterator[tuple[int, LogLine]]:
         """Log lines (id, line) of user code, oldest first, read a page at a time."""
+        from pachlite.worker import job_info
+
         job_pipeline, job_id = job_info.parse_job(job) if job else (None, None)
         return job_info.logs(
             self.store,
@@ -121,10 +153,14 @@ class PpsVerbs:
         )
 
     def run_cron(self, pipeline: str) -> list[str]:
+        from pachlite.worker import job_info
+
         return job_info.run_cron(self.store, pipeline)
 
     def has_pipelines(self) -> bool:
         """Whether any pipeline exists (commands that make commits run jobs only then)."""
+        from pachlite.worker import pipelines
+
         return pipelines.any_exist(self.store)
 
     def run_pending(
@@ -134,6 +170,8 @@ class PpsVerbs:
         on_wait: Callable[[], None] | None = None,
     ) -> list[scheduler.RanJob]:
         """Run every job that is ready (and what those make ready), in DAG order."""
+        from pachlite.worker import scheduler
+
         return scheduler.run_pending(self.store, progress=progress, on_wait=on_wait)
 
     def up(
@@ -149,6 +187,8 @@ class PpsVerbs:
     ) -> None:
         """Supervise: apply the specs in `spec_dir`, run jobs, spouts, services and cron
         ticks until `stop` is set (or, with until_idle, until nothing is left to do)."""
+        from pachlite.worker import up
+
         up.run(
             self.store,
             spec_dir,
@@ -162,16 +202,24 @@ class PpsVerbs:
 
     def list_service(self) -> list[dict[str, Any]]:
         """Services that `pachlite up` runs now: name, state, URL, input commits."""
+        from pachlite.worker import services
+
         return services.read_states(self.store)
 
     def process_log(self, pipeline: str) -> Iterator[str]:
         """What a spout or service printed (they have no datums to tag lines with), a line
         at a time."""
+        from pachlite.worker import pipelines, spouts
+
         pipelines.require_pipeline(self.store, pipeline)
         return spouts.read_log(self.store, pipeline)
 
     def pipeline_graph(self) -> Graph:
         """The DAG: input repos and pipelines, edges from each input to its pipeline."""
+        from pachlite.lineage import Graph, Node
+        from pachlite.pps.pipeline_spec import CronInput
+        from pachlite.worker import pipelines
+
         graph = Graph("pipelines")
         current = pipelines.current_versions(self.store)
         names = {p.name for p in current}
@@ -197,6 +245,7 @@ class PpsVerbs:
     def commit_graph(self, commit: str) -> Graph:
         """The provenance of one commit: every commit it came from, with jobs and versions."""
         from pachlite.client.pfs import PfsVerbs
+        from pachlite.lineage import Graph, Node
 
         assert isinstance(self, PfsVerbs)
         root = self.commit_provenance(commit)

@@ -8,7 +8,6 @@ import time
 
 from pachlite.model import DatumState, JobState
 from pachlite.pfs.db import Database, Row
-from pachlite.pps.pipeline_spec import load_spec
 from pachlite.ppsdb.records import JobRecord, OpenJob, PipelineJob
 
 WITH_SPEC = (
@@ -47,6 +46,8 @@ def _record(row: Row) -> JobRecord:
 
 
 def _with_spec(row: Row) -> PipelineJob:
+    from pachlite.pps.pipeline_spec import load_spec  # yaml, jsonschema: when a spec is read
+
     stored = row["effective_spec"]
     return PipelineJob(
         _record(row), row["pipeline"], row["spec_hash"], json.loads(stored), load_spec(stored)
@@ -156,6 +157,8 @@ def running_count(db: Database, pipeline_id: int) -> int:
 
 def open_jobs(db: Database) -> list[OpenJob]:
     """Jobs that have not ended, of pipelines that are not stopped, in output commit order."""
+    from pachlite.pps.pipeline_spec import load_spec  # yaml, jsonschema: when a spec is read
+
     return [
         OpenJob(r["id"], r["name"], r["output_finished"], load_spec(r["effective_spec"]))
         for r in db.all(

@@ -9,10 +9,12 @@ leave parsed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pachlite.model import DatumState, JobState
-from pachlite.pps.pipeline_spec import PipelineSpec
+
+if TYPE_CHECKING:  # a type only here: reading records does not load the spec parser
+    from pachlite.pps.pipeline_spec import PipelineSpec
 
 
 @dataclass(frozen=True)

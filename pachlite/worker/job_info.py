@@ -13,14 +13,10 @@ from pachlite.pfs import commits, files, provenance
 from pachlite.pfs.objects import EMPTY_HASH
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
-from pachlite.pps.cron import tick_name
-from pachlite.ppsdb import datums as datum_table
 from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb import logs as log_table
 from pachlite.ppsdb.records import DatumRecord, PipelineJob
 from pachlite.uri import CommitRef
-from pachlite.worker import jobs
-from pachlite.worker.pipelines import require_pipeline
 
 
 def _job_info(store: Store, found: PipelineJob) -> JobInfo:
@@ -53,6 +49,9 @@ def _job_info(store: Store, found: PipelineJob) -> JobInfo:
 def list_jobs(
     store: Store, *, pipeline: str | None = None, job_id: str | None = None
 ) -> list[JobInfo]:
+    from pachlite.worker import jobs
+    from pachlite.worker.pipelines import require_pipeline
+
     jobs.ensure_jobs(store)
     if pipeline:
         require_pipeline(store, pipeline)
@@ -61,6 +60,9 @@ def list_jobs(
 
 
 def find_job(store: Store, pipeline: str, job_id: str) -> PipelineJob:
+    from pachlite.worker import jobs
+    from pachlite.worker.pipelines import require_pipeline
+
     jobs.ensure_jobs(store)
     require_pipeline(store, pipeline)
     found = job_table.find(store.db, pipeline, job_id)
@@ -140,11 +142,15 @@ def _datum_info(pipeline: str, job_id: str, datum: DatumRecord) -> DatumInfo:
 
 
 def list_datums(store: Store, pipeline: str, job_id: str) -> list[DatumInfo]:
+    from pachlite.ppsdb import datums as datum_table
+
     job = find_job(store, pipeline, job_id).job
     return [_datum_info(pipeline, job_id, d) for d in datum_table.of_job(store.db, job.id)]
 
 
 def inspect_datum(store: Store, pipeline: str, job_id: str, datum_id: str) -> DatumInfo:
+    from pachlite.ppsdb import datums as datum_table
+
     job = find_job(store, pipeline, job_id).job
     datum = datum_table.find(store.db, job.id, datum_id)
     if datum is None:
@@ -157,6 +163,9 @@ def inspect_datum(store: Store, pipeline: str, job_id: str, datum_id: str) -> Da
 
 def restart_datums(store: Store, pipeline: str, job_id: str, datum_ids: list[str]) -> str:
     """Process these datums again, in a new job (commit set) of the pipeline."""
+    from pachlite.worker import jobs
+    from pachlite.worker.pipelines import require_pipeline
+
     known = {d.id for d in list_datums(store, pipeline, job_id)}
     full = []
     for prefix in datum_ids:
@@ -182,6 +191,8 @@ def logs(
 ) -> Iterator[tuple[int, LogLine]]:
     """Log lines of user code (id, line), oldest first; `after` continues a follow. Read a
     page at a time, so printing any number of lines takes constant memory."""
+    from pachlite.worker.pipelines import require_pipeline
+
     if pipeline:
         require_pipeline(store, pipeline)  # an unknown name fails here, at once
     return _log_pages(store, pipeline or None, job_id or None, datum_id or None, after)
@@ -212,6 +223,9 @@ def _log_pages(
 def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[str]:
     """A tick stamped now for every cron input: an empty file named by the time
     (docs/semantics.md §2.8)."""
+    from pachlite.pps.cron import tick_name
+    from pachlite.worker.pipelines import require_pipeline
+
     spec = require_pipeline(store, pipeline).spec
     moment = now or datetime.now(UTC)
     ticked = []

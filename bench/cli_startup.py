@@ -1,0 +1,132 @@
+"""CLI start-up: how long a light `pachlite` verb takes from exec to exit, against `python -c pass`.
+
+    python bench/cli_startup.py [--runs 21]
+
+Each command runs --runs times, interleaved (one of each in turn, so drift in the machine's load
+falls on every row alike); the table shows the median wall time and its ratio to the physical
+floor, a bare interpreter start (`python -c pass`, same interpreter, same site-packages), for
+wall time and for CPU time (user + system of the child: on a shared machine, the steadier one).
+Target: every light verb <= 80 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PYTHON = sys.executable
+CONSOLE_SCRIPT = str(Path(sys.executable).parent / "pachlite")
+MODULE = [PYTHON, "-m", "pachlite"]
+GOAL_MS = 80.0
+
+
+def _commands() -> list[tuple[str, list[str]]]:
+    return [
+        ("python -c pass (floor)", [PYTHON, "-c", "pass"]),
+        ("pachlite list repo", [CONSOLE_SCRIPT, "list", "repo"]),
+        ("python -m pachlite list repo", [*MODULE, "list", "repo"]),
+        ("pachlite list commit demo", [CONSOLE_SCRIPT, "list", "commit", "demo"]),
+        (
+            "pachlite get file demo@master:/hi.txt",
+            [CONSOLE_SCRIPT, "get", "file", "demo@master:/hi.txt"],
+        ),
+        (
+            "pachlite inspect commit demo@master",
+            [CONSOLE_SCRIPT, "inspect", "commit", "demo@master"],
+        ),
+        ("pachlite --version", [CONSOLE_SCRIPT, "--version"]),
+        ("pachlite --help", [CONSOLE_SCRIPT, "--help"]),
+    ]
+
+
+def _prepare(root: Path, env: dict[str, str]) -> None:
+    """A store with one repo and one file, made through the CLI (not timed)."""
+    src = root.parent / "hi.txt"
+    src.write_text("hi\n")
+    for args in (
+        ["create", "repo", "demo"],
+        ["put", "file", "demo@master:/hi.txt", "-f", str(src)],
+    ):
+        subprocess.run([*MODULE, *args], env=env, cwd=root.parent, check=True, capture_output=True)
+
+
+def _once(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run; CPU time is what a loaded machine inflates least."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    # cwd outside the checkout: `python -m` puts the cwd first on sys.path, before PYTHONPATH.
+    subprocess.run(
+        argv, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def measure(runs: int = 21, code: str | None = None) -> list[dict[str, object]]:
+    """One row per command: median milliseconds over `runs` starts, and its ratio to the floor.
+
+    `code`: a folder holding another `pachlite` package to time instead of the installed one
+    (e.g. an older commit's, from `git archive`), put first on PYTHONPATH.
+    """
+    with tempfile.TemporaryDirectory(prefix="cli-startup-") as tmp:
+        root = Path(tmp) / "store"
+        env = {**os.environ, "PACHLITE_ROOT": str(root)}
+        if code:
+            env["PYTHONPATH"] = code
+        _prepare(root, env)
+        commands = _commands()
+        wall: dict[str, list[float]] = {name: [] for name, _ in commands}
+        cpu: dict[str, list[float]] = {name: [] for name, _ in commands}
+        for _ in range(runs):
+            for name, argv in commands:
+                w, c = _once(argv, env, Path(tmp))
+                wall[name].append(w)
+                cpu[name].append(c)
+    floor = statistics.median(wall[commands[0][0]])
+    cpu_floor = statistics.median(cpu[commands[0][0]])
+    rows: list[dict[str, object]] = []
+    for name, _ in commands:
+        ms = statistics.median(wall[name])
+        rows.append(
+            {
+                "command": name,
+                "median_ms": round(ms * 1000, 1),
+                "min_ms": round(min(wall[name]) * 1000, 1),
+                "vs_floor": round(ms / floor, 2),
+                "cpu_ms": round(statistics.median(cpu[name]) * 1000, 1),
+                "cpu_vs_floor": round(statistics.median(cpu[name]) / cpu_floor, 2),
+                "goal_ms": None if name.endswith("(floor)") else GOAL_MS,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--code", help="time the pachlite package in this folder instead")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    rows = measure(args.runs, args.code)
+    print(f"load average {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, {args.runs} runs each\n")
+    print("| command | median ms | min ms | vs python -c pass | CPU ms | CPU vs floor | goal |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        goal = "-" if row["goal_ms"] is None else f"<= {row['goal_ms']:.0f} ms"
+        print(
+            f"| `{row['command']}` | {row['median_ms']} | {row['min_ms']} | "
+            f"{row['vs_floor']}x | {row['cpu_ms']} | {row['cpu_vs_floor']}x | {goal} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

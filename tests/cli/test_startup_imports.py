@@ -1,0 +1,160 @@
+"""A light verb imports only what it needs: no pipeline machinery, no heavy third-party module.
+
+Start-up time is measured in bench/cli_startup.py; this asserts the behaviour behind it (what a
+verb loads), read from `python -X importtime`'s report of a real process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from tests.support.cli import Cli
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "pachlite"
+
+# Third-party packages the CLI uses only for progress bars, spec parsing or a cluster, and the
+# parts of pachlite that only pipeline, maintenance and ingest verbs need.
+HEAVY = (
+    "rich",
+    "yaml",
+    "jsonschema",
+    "grpc",
+    "numpy",
+    "pachyderm_sdk",
+    "betterproto",
+    "google.protobuf",
+    "urllib.request",
+    "concurrent.futures",
+    "subprocess",
+    "pachlite.pps.spec",
+    "pachlite.pps.pipeline_spec",
+    "pachlite.worker.jobs",
+    "pachlite.worker.datum",
+    "pachlite.worker.pipelines",
+    "pachlite.pfs.backup",
+    "pachlite.pfs.fsck",
+    "pachlite.pfs.ingest",
+)
+
+LIGHT_VERBS = [
+    ("--version",),
+    ("--help",),
+    ("list", "--help"),
+    ("list", "repo"),
+    ("list", "repo", "-o", "json"),
+    ("inspect", "repo", "images"),
+    ("list", "branch", "images"),
+    ("list", "commit", "images"),
+    ("inspect", "commit", "images@master"),
+    ("list", "file", "images@master"),
+    ("inspect", "file", "images@master:/cat.txt"),
+    ("get", "file", "images@master:/cat.txt"),
+    ("list", "repo", "--no-such-flag"),  # a usage error
+    ("inspect", "repo", "nope"),  # an expected error: not found
+]
+
+
+def imported_modules(stderr: str) -> set[str]:
+    """The module names in `-X importtime`'s report (`import time: self | cumulative | name`)."""
+    names = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "package":  # the header line
+                names.add(name)
+    return names
+
+
+def heavy_in(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("light-verbs")
+    work = base / "work"
+    work.mkdir()
+    cli = Cli(root=base / "store", cwd=work)
+    cli("create", "repo", "images")
+    cli("put", "file", "images@master:/cat.txt", stdin=b"meow\n")
+    return base / "store"
+
+
+def run_traced(entry: list[str], args: tuple[str, ...], root: Path) -> tuple[int, str, str]:
+    env = {**os.environ, "PACHLITE_ROOT": str(root)}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *entry, *args],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        text=True,
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize("args", LIGHT_VERBS, ids=" ".join)
+def test_a_light_verb_imports_no_heavy_module(args: tuple[str, ...], store: Path) -> None:
+    code, _, err = run_traced(["-m", "pachlite"], args, store)
+    modules = imported_modules(err)
+    assert "pachlite.cli.main" in modules  # the report is there and the CLI ran
+    assert code in (0, 2, 3), err[-2000:]
+    assert heavy_in(modules) == []
+
+
+def test_the_console_script_imports_no_heavy_module(store: Path) -> None:
+    if not CONSOLE_SCRIPT.exists():
+        pytest.skip("no console script next to this interpreter (package not installed)")
+    code, out, err = run_traced([str(CONSOLE_SCRIPT)], ("list", "commit", "images"), store)
+    modules = imported_modules(err)
+    assert code == 0, err[-2000:]
+    assert "pachlite.cli.main" in modules and out.startswith("REPO")
+    assert heavy_in(modules) == []
+    assert "importlib.metadata" not in modules  # the script calls main() directly
+
+
+def test_a_spec_verb_still_loads_the_spec_parser(store: Path, tmp_path: Path) -> None:
+    # The checks above would pass vacuously if the report missed modules: a spec verb loads yaml.
+    spec = tmp_path / "broken.yaml"
+    spec.write_text("pipeline: [unclosed\n")
+    code, _, err = run_traced(["-m", "pachlite"], ("create", "pipeline", "-f", str(spec)), store)
+    assert code == 2, err[-2000:]
+    assert "yaml" in imported_modules(err)
+
+
+def test_a_verb_imports_the_module_of_its_noun_only(store: Path) -> None:
+    code, _, err = run_traced(["-m", "pachlite"], ("list", "repo"), store)
+    modules = imported_modules(err)
+    assert code == 0, err[-2000:]
+    assert "pachlite.cli.repo" in modules
+    others = {
+        "pachlite.cli.pipeline",
+        "pachlite.cli.up",
+        "pachlite.cli.cluster",
+        "pachlite.cli.job",
+    }
+    assert sorted(others & modules) == []
+
+
+def test_the_lazy_tables_name_the_module_of_every_command() -> None:
+    # A command is found by importing the module its table names; a wrong entry would make
+    # `pachlite <verb> <noun>` fail although help lists it.
+    from pachlite.cli.main import TOP_LEVEL, cli
+    from pachlite.cli.verbs import NOUN_MODULES, VERBS
+
+    verbs = {verb.name for verb in VERBS}
+    for name, command in cli.commands.items():
+        if name in verbs:
+            assert isinstance(command, click.Group)
+            for noun, sub in command.commands.items():
+                assert sub.callback is not None
+                assert sub.callback.__module__ == NOUN_MODULES[noun], f"{name} {noun}"
+        else:
+            assert command.callback is not None
+            module, _, attribute = TOP_LEVEL[name].partition(":")
+            assert command.callback.__module__ == module and attribute, name
