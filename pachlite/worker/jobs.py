@@ -12,9 +12,11 @@ process that dies (SIGKILL, power) leaves one, and the next run redoes it from t
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pachlite.failpoints import failpoint
@@ -62,7 +64,8 @@ def run_job(
     remove_tree(store.root / "scratch" / job.job.job_id)
     try:
         base_job, base_tree = job.reset_output()
-        plan = _plan(store, job, job.datums(inputs), base_job)
+        with _bulk():
+            plan = _plan(store, job, job.datums(inputs), base_job)
         job_table.set_totals(store.db, job_row_id, total=plan.total, skipped=len(plan.skipped))
         deadline = _deadline(job.spec)
 
@@ -73,13 +76,28 @@ def run_job(
 
         results = _run_phases(store, job, plan, should_stop, progress)
         failpoint("job.datums-done")  # every datum ran, no output recorded yet
-        return _finish(store, job, base_tree, plan, results, deadline, interrupted())
+        with _bulk():
+            return _finish(store, job, base_tree, plan, results, deadline, interrupted())
     except Exception as exc:
         # The output commit is finished with the reason (the last successful content, as
         # the job reset it). A store that cannot record even this raises.
         return job.finish(JobState.FAILURE, failure_reason(exc))
     finally:
         remove_tree(store.root / "scratch" / job.job.job_id)
+
+
+@contextlib.contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a job plans or records its datums: they make a
+    million objects that reference counting frees, and each full collection would walk them
+    all again (a third of an all-skipped job's time at 100,000 datums)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _plan(
