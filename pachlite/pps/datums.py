@@ -8,18 +8,19 @@ content and the pipeline's salt, exactly as Pachyderm computes both (BLAKE2b-256
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from pachlite.errors import InvalidArgument
 from pachlite.globpattern import compile_glob, expand_template
 from pachlite.pps.pipeline_spec import CronInput, Cross, Group, Input, Join, PfsInput, Union
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One path of an input commit."""
 
@@ -34,11 +35,13 @@ class InputCommit:
     repo: str
     branch: str
     commit: str
-    entries: tuple[Entry, ...]  # every path except the root; empty for an empty commit
+    # Every path except the root (none for an empty commit), in path order. Any iterable that
+    # can be iterated more than once: the engine walks the tree each time, holding no copy.
+    entries: Iterable[Entry]
     root_hash: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     name: str
     repo: str
@@ -52,32 +55,85 @@ class Item:
     group_key: str | None = None
 
     def to_json(self) -> dict[str, str | int | bool]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        out: dict[str, str | int | bool] = {
+            "name": self.name,
+            "repo": self.repo,
+            "branch": self.branch,
+            "commit": self.commit,
+            "path": self.path,
+            "hash": self.hash,
+            "size": self.size,
+            "is_dir": self.is_dir,
+        }
+        if self.join_key is not None:
+            out["join_key"] = self.join_key
+        if self.group_key is not None:
+            out["group_key"] = self.group_key
+        return out
+
+    def json(self) -> str:
+        """`json.dumps(self.to_json())`, made from a cached head: a million of them is cheap."""
+        text = (
+            _json_head(self.name, self.repo, self.branch, self.commit)
+            + f'{_string(self.path)}, "hash": {_string(self.hash)}, "size": {self.size:d}, '
+            + f'"is_dir": {"true" if self.is_dir else "false"}'
+        )
+        if self.join_key is not None:
+            text += f', "join_key": {_string(self.join_key)}'
+        if self.group_key is not None:
+            text += f', "group_key": {_string(self.group_key)}'
+        return text + "}"
 
 
-@dataclass(frozen=True)
+_string = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str
+
+
+@functools.lru_cache(maxsize=256)
+def _json_head(name: str, repo: str, branch: str, commit: str) -> str:
+    return (
+        f'{{"name": {_string(name)}, "repo": {_string(repo)}, "branch": {_string(branch)}, '
+        f'"commit": {_string(commit)}, "path": '
+    )
+
+
+def items_json(items: Iterable[Item]) -> str:
+    """A datum's items as the datums table stores them: `json.dumps` of their `to_json`."""
+    return "[" + ", ".join(item.json() for item in items) + "]"
+
+
+@functools.lru_cache(maxsize=256)
+def _id_part(text: str) -> bytes:
+    data = text.encode()
+    return data + len(data).to_bytes(8, "big")
+
+
+def _datum_id(items: tuple[Item, ...]) -> str:
+    """BLAKE2b over (name, repo, branch, path) of each item, each length-suffixed."""
+    parts: list[bytes] = []
+    for item in items:
+        parts.append(_id_part(item.name))  # the same few names, repos, branches: cached
+        parts.append(_id_part(item.repo))
+        parts.append(_id_part(item.branch))
+        path = item.path.encode()
+        parts.append(path)
+        parts.append(len(path).to_bytes(8, "big"))
+    return hashlib.blake2b(b"".join(parts), digest_size=32).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
 class Datum:
     items: tuple[Item, ...]
+    # Computed once, as the datum is made: a million-datum job asks for each ID several times,
+    # and slots (no per-datum dict) keep a million datums small.
+    id: str = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def id(self) -> str:
-        """BLAKE2b over (name, repo, branch, path) of each item, each length-suffixed."""
-        h = hashlib.blake2b(digest_size=32)
-        for item in self.items:
-            for text in (item.name, item.repo, item.branch, item.path):
-                data = text.encode()
-                h.update(data)
-                h.update(len(data).to_bytes(8, "big"))
-        return h.hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", _datum_id(self.items))
 
     def hash(self, salt: str) -> str:
         """The ID plus every item's content hash plus the salt: what decides skipping."""
-        h = hashlib.blake2b(digest_size=32)
-        h.update(self.id.encode())
-        for item in self.items:
-            h.update(item.hash.encode())
-        h.update(salt.encode())
-        return h.hexdigest()
+        data = self.id + "".join(item.hash for item in self.items) + salt
+        return hashlib.blake2b(data.encode(), digest_size=32).hexdigest()
 
     @property
     def size(self) -> int:
@@ -94,6 +150,8 @@ def generate(node: Input | None, listings: Listings) -> list[Datum]:
     if node is None:
         return []
     datums = _generate(node, listings)
+    if isinstance(node, PfsInput | CronInput):
+        return datums  # one datum per matched path: no two share an ID
     unique: dict[str, Datum] = {}
     for datum in datums:
         unique.setdefault(datum.id, datum)
@@ -125,13 +183,19 @@ def pfs_items(pfs: PfsInput, listings: Listings) -> list[Item]:
     """The items a pfs input's glob matches, files and directories alike (semantics §2.2)."""
     name = pfs.name or pfs.repo
     commit = listings.get((name, pfs.repo)) or listings.get(name)
-    if commit is None or not commit.entries:
-        return []  # no commit, or an empty one: no datums
+    if commit is None:
+        return []  # no commit: no datums
     glob = compile_glob(pfs.glob or "/")
     join_on, group_by = pfs.join_on, pfs.group_by
     items: list[Item] = []
     if glob.pattern == "/":
-        size = sum(e.size for e in commit.entries if not e.is_dir)
+        size, empty = 0, True
+        for e in commit.entries:
+            empty = False
+            if not e.is_dir:
+                size += e.size
+        if empty:
+            return []  # an empty commit: no datums
         return [
             Item(
                 name,

@@ -15,14 +15,14 @@ from pachlite.pps.datums import Datum
 PROCESSED = "SUCCESS"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Previous:
     """A datum as the base job left it."""
 
     id: str
     hash: str
     state: str
-    outputs: tuple[str, ...]
+    outputs: Sequence[str]  # paths, in the order the datum recorded them
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,9 @@ def plan_job(
     skipped: list[tuple[Datum, Previous]] = []
     seen: set[str] = set()
     for datum in datums:
-        seen.add(datum.id)
         previous = base.get(datum.id)
+        if previous is not None:
+            seen.add(datum.id)  # only the base's IDs: what `removed` asks about
         if previous is None:
             new.append(datum)
         elif not no_skip and previous.state == PROCESSED and previous.hash == datum.hash(salt):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
 from pachlite.model import DatumState
 from pachlite.pfs.db import Database, Row
@@ -41,27 +42,96 @@ def find(db: Database, job_row_id: int, prefix: str) -> DatumRecord | None:
     return None if row is None else _record(row)
 
 
-def record(db: Database, datums: Sequence[DatumRecord]) -> None:
-    """Store datums, replacing what their job had recorded for the same IDs."""
-    db.executemany(
-        "INSERT OR REPLACE INTO datums (job, datum_id, hash, state, reason, items, outputs, "
-        "attempts, started, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                d.job,
-                d.datum_id,
-                d.hash,
-                str(d.state),
-                d.reason,
-                json.dumps(d.items),
-                json.dumps(list(d.outputs)),
-                d.attempts,
-                d.started,
-                d.finished,
-            )
-            for d in datums
-        ],
-    )
+SKIPPED = str(DatumState.SKIPPED)
+BATCH = 10_000  # rows per statement when reading or writing a job's datums: bounded memory
+
+
+class StoredPaths(Sequence[str]):
+    """A datum's recorded output paths, decoded only when read: a job that skips a million
+    datums copies their outputs as stored, without decoding one."""
+
+    __slots__ = ("_paths", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._paths: tuple[str, ...] | None = None
+
+    def _decoded(self) -> tuple[str, ...]:
+        if self._paths is None:
+            self._paths = tuple(json.loads(self.text))
+        return self._paths
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        return self._decoded()[index]
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+
+def outcomes(db: Database, job_row_id: int) -> Iterator[tuple[str, str, str, StoredPaths]]:
+    """(datum ID, hash, state, outputs) of each datum a job recorded, in ID order, read a
+    batch at a time (what planning the next job needs: not the items)."""
+    after = ""
+    while True:
+        rows = db.all(
+            "SELECT datum_id, hash, state, outputs FROM datums WHERE job = ? AND datum_id > ? "
+            "ORDER BY datum_id LIMIT ?",
+            (job_row_id, after, BATCH),
+        )
+        for row in rows:
+            yield row[0], row[1], row[2], StoredPaths(row[3])
+        if len(rows) < BATCH:
+            return
+        after = rows[-1][0]
+
+
+def record_skipped(
+    db: Database, job_row_id: int, datums: Iterable[tuple[str, str, str, Sequence[str]]]
+) -> None:
+    """Store skipped datums, each (ID, hash, items as JSON, outputs), a batch at a time."""
+    it = iter(datums)
+    while batch := list(islice(it, BATCH)):
+        db.executemany(
+            "INSERT OR REPLACE INTO datums (job, datum_id, hash, state, reason, items, "
+            "outputs, attempts, started, finished) VALUES (?, ?, ?, ?, NULL, ?, ?, 0, NULL, NULL)",
+            [
+                (job_row_id, datum_id, digest, SKIPPED, items, _outputs_json(outputs))
+                for datum_id, digest, items, outputs in batch
+            ],
+        )
+
+
+def _outputs_json(outputs: Sequence[str]) -> str:
+    return outputs.text if isinstance(outputs, StoredPaths) else json.dumps(list(outputs))
+
+
+def record(db: Database, datums: Iterable[DatumRecord]) -> None:
+    """Store datums, replacing what their job had recorded for the same IDs (a batch at a
+    time: the rows of a million datums are never all in memory)."""
+    it = iter(datums)
+    while batch := list(islice(it, BATCH)):
+        db.executemany(
+            "INSERT OR REPLACE INTO datums (job, datum_id, hash, state, reason, items, "
+            "outputs, attempts, started, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    d.job,
+                    d.datum_id,
+                    d.hash,
+                    str(d.state),
+                    d.reason,
+                    json.dumps(d.items),
+                    _outputs_json(d.outputs),
+                    d.attempts,
+                    d.started,
+                    d.finished,
+                )
+                for d in batch
+            ],
+        )
 
 
 def clear(db: Database, job_row_id: int) -> None:

@@ -8,6 +8,7 @@ leave parsed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -96,7 +97,7 @@ class DatumRecord:
     state: DatumState
     reason: str | None
     items: list[dict[str, Any]]  # the datum's input items, as `Item.to_json` writes them
-    outputs: tuple[str, ...]  # the paths it wrote
+    outputs: Sequence[str]  # the paths it wrote
     attempts: int
     started: float | None
     finished: float | None

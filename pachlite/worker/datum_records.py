@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pachlite.model import DatumState
 from pachlite.pfs.store import Store
-from pachlite.pps.datums import Datum
+from pachlite.pps.datums import items_json
 from pachlite.pps.plan import JobPlan
 from pachlite.ppsdb import datums as datum_table
 from pachlite.ppsdb import jobs as job_table
@@ -25,41 +25,28 @@ def count(store: Store, job_row_id: int, result: DatumResult) -> None:
 
 
 def record_datums(store: Store, job_id: int, plan: JobPlan, results: list[DatumResult]) -> None:
+    """Every datum of the job: the skipped ones first (their outputs copied as the base stored
+    them), then those that ran; written a batch at a time as they are made."""
+    datum_table.record_skipped(
+        store.db,
+        job_id,
+        ((d.id, prev.hash, items_json(d.items), prev.outputs) for d, prev in plan.skipped),
+    )
     salt = job_table.salt(store.db, job_id)
-    records: list[DatumRecord] = []
-    for datum, previous in plan.skipped:
-        records.append(
-            DatumRecord(
-                job=job_id,
-                datum_id=datum.id,
-                hash=previous.hash,
-                state=DatumState.SKIPPED,
-                reason=None,
-                items=_items(datum),
-                outputs=tuple(previous.outputs),
-                attempts=0,
-                started=None,
-                finished=None,
-            )
-        )
-    for r in results:
-        outputs = [p.path for p in r.outputs] if r.state == DatumState.SUCCESS else []
-        records.append(
-            DatumRecord(
-                job=job_id,
-                datum_id=r.datum.id,
-                hash=r.datum.hash(salt),
-                state=r.state,
-                reason=r.reason,
-                items=_items(r.datum),
-                outputs=tuple(outputs),
-                attempts=r.attempts,
-                started=r.started,
-                finished=r.finished,
-            )
-        )
-    datum_table.record(store.db, records)
+    datum_table.record(store.db, (_record(salt, job_id, r) for r in results))
 
 
-def _items(datum: Datum) -> list[dict[str, object]]:
-    return [dict(item.to_json()) for item in datum.items]
+def _record(salt: str, job_id: int, r: DatumResult) -> DatumRecord:
+    outputs = [p.path for p in r.outputs] if r.state == DatumState.SUCCESS else []
+    return DatumRecord(
+        job=job_id,
+        datum_id=r.datum.id,
+        hash=r.datum.hash(salt),
+        state=r.state,
+        reason=r.reason,
+        items=[dict(item.to_json()) for item in r.datum.items],
+        outputs=tuple(outputs),
+        attempts=r.attempts,
+        started=r.started,
+        finished=r.finished,
+    )

@@ -116,6 +116,9 @@ class JobLifecycle:
 
     def merge(self, base_tree: str, puts: Iterable[Put], deletes: Iterable[str] = ()) -> None:
         """The output commit's content: `base_tree` without `deletes`, with `puts`."""
+        puts, deletes = list(puts), list(deletes)
+        if not puts and not deletes:
+            return  # every datum skipped: the content `reset_output` set stays
         editor = TreeEditor(self.store.trees, base_tree)
         for path in deletes:
             editor.delete(path)
