@@ -89,6 +89,13 @@ def test_make_run_then_make_serve_at_a_tiny_size(tmp_path: Path) -> None:
     assert "provenance of model@" in result.stdout and "stream@" in result.stdout
     assert "idle: spouts finished" in result.stderr
     assert "decision: promote pets-unet" in result.stdout
+    # The profile a user sees last: one row per pipeline that ran, one column per batch, the
+    # second batch skipping the first's datums where the glob splits by batch.
+    profile = result.stdout.split("== time per pipeline", 1)[1].splitlines()
+    assert profile[1].split() == ["pipeline", "job", "1", "job", "2", "total", "share"]
+    rows = {line.split()[0]: line for line in profile[2:] if line.strip()}
+    assert {"warehouse", "transform", "train", "tune", "model", "evaluate", "release"} <= set(rows)
+    assert "(1 of 2 skipped)" in rows["transform"]
     decision = json.loads((run_dir / "release.json").read_text())
     head = subprocess.run(
         ["git", "--git-dir", str(run_dir / "gitops.git"), "rev-parse", "main"],
