@@ -6,7 +6,6 @@ to exit codes in one place (`pachlite.cli.errors`); library code only raises.
 
 from __future__ import annotations
 
-import difflib
 import errno
 from collections.abc import Iterable
 
@@ -86,6 +85,8 @@ class DiskFull(PachliteError):
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix for a mistyped name, or '' when nothing is close."""
+    import difflib  # only for an error message: not on every start
+
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -9,9 +9,9 @@ Patterns match whole paths, files and directories alike, without a trailing '/'.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from pachlite.errors import InvalidArgument
+from pachlite.lazyclass import dataclass
 
 _EXTGLOB = {"@": "", "*": "*", "+": "+", "?": "?"}
 _TEMPLATE_VAR = re.compile(r"\$(\d+)|\$\{(\d+)\}")

@@ -6,9 +6,11 @@ and later the planner can all use them without touching storage.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from enum import StrEnum
 from typing import Any
+
+from pachlite.lazyclass import dataclass
 
 
 class Origin(StrEnum):

@@ -12,9 +12,9 @@ repo@branch.N              the Nth commit of the branch, counting from its first
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from pachlite.errors import InvalidArgument
+from pachlite.lazyclass import dataclass
 from pachlite.paths import is_commit_id, validate_name
 
 _ANCESTRY = re.compile(r"^(?P<base>[^\^~.]+)(?P<ops>(?:[\^~]\d*|\.\d+)*)$")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 
 import click
 
@@ -61,6 +60,8 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=args, prog_name="pachlite", standalone_mode=False)
     except PachliteError as error:
         if verbose:
+            import traceback
+
             traceback.print_exc()
         click.echo(f"error: {error}", err=True)
         sys.exit(exit_code_for(error))
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     except Exception as error:  # a bug: say so in one line, full detail with -v
         if verbose:
+            import traceback
+
             traceback.print_exc()
         click.echo(
             f"internal error: {type(error).__name__}: {error}; rerun with -v for the traceback "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
@@ -90,6 +89,8 @@ class _Verb(LazyGroup):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+            import difflib  # only for the error: not on every start
+
             close = difflib.get_close_matches(args[0], list(self.commands), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             known = ", ".join(sorted(self.commands))

@@ -10,30 +10,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from pachlite.errors import Conflict, InvalidArgument, from_os_error
-from pachlite.model import (
-    BackupInfo,
-    BranchInfo,
-    CommitInfo,
-    FileDiff,
-    FileInfo,
-    FsckReport,
-    Origin,
-    ProvenanceNode,
-    RepoInfo,
-)
+from pachlite.model import Origin
 from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
-from pachlite.pfs import branches, commits, commitsets, files, provenance, repos
 from pachlite.pfs.localfs import makedirs
-from pachlite.pfs.records import CommitRecord
-from pachlite.pfs.refs import resolve_commit
-from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
-from pachlite.worker import job_info
 
-# Ingest (threads, urllib), fsck and backup are imported by the verbs that use them, so a client
-# that only reads starts without them.
+# Each verb imports the pfs modules it runs (branches, commits, files, provenance, job
+# records...), so `list repo` loads the repo functions only; ingest (threads, urllib), fsck and
+# backup likewise. tests/cli/test_startup_imports.py checks what a light verb loads.
 if TYPE_CHECKING:
-    from pachlite.pfs import ingest
+    from pachlite.model import (
+        BackupInfo,
+        BranchInfo,
+        CommitInfo,
+        FileDiff,
+        FileInfo,
+        FsckReport,
+        ProvenanceNode,
+        RepoInfo,
+    )
+    from pachlite.pfs import files, ingest
+    from pachlite.pfs.records import CommitRecord
+    from pachlite.pfs.store import Store
 
 Progress = Callable[[int], None]
 
@@ -44,15 +42,23 @@ class PfsVerbs:
     # -- repos -----------------------------------------------------------------------------
 
     def create_repo(self, name: str, description: str = "", *, update: bool = False) -> RepoInfo:
+        from pachlite.pfs import repos
+
         return repos.create_repo(self.store, name, description=description, update=update)
 
     def list_repo(self, *, all_types: bool = False) -> list[RepoInfo]:
+        from pachlite.pfs import repos
+
         return repos.list_repos(self.store, all_types=all_types)
 
     def inspect_repo(self, name: str) -> RepoInfo:
+        from pachlite.pfs import repos
+
         return repos.inspect_repo(self.store, name)
 
     def delete_repo(self, name: str, *, force: bool = False) -> None:
+        from pachlite.pfs import repos
+
         repos.delete_repo(self.store, name, force=force)
 
     # -- branches --------------------------------------------------------------------------
@@ -61,6 +67,8 @@ class PfsVerbs:
         self, branch: str, *, head: str | None = None, provenance: list[str] | tuple[str, ...] = ()
     ) -> BranchInfo:
         """`head` is a commit of the same repo: `repo@ref`, or just `ref` (`master^`, an ID)."""
+        from pachlite.pfs import branches
+
         repo, name = parse_branch_ref(branch)
         head_ref = None
         if head:
@@ -69,12 +77,18 @@ class PfsVerbs:
         return branches.create_branch(self.store, repo, name, head=head_ref, provenance_of=upstream)
 
     def list_branch(self, repo: str) -> list[BranchInfo]:
+        from pachlite.pfs import branches
+
         return branches.list_branches(self.store, repo)
 
     def inspect_branch(self, branch: str) -> BranchInfo:
+        from pachlite.pfs import branches
+
         return branches.inspect_branch(self.store, *parse_branch_ref(branch))
 
     def delete_branch(self, branch: str, *, force: bool = False) -> None:
+        from pachlite.pfs import branches
+
         branches.delete_branch(self.store, *parse_branch_ref(branch), force=force)
 
     # -- commits ---------------------------------------------------------------------------
@@ -83,6 +97,8 @@ class PfsVerbs:
         self, branch: str, *, parent: str | None = None, description: str = ""
     ) -> CommitInfo:
         """Open a commit on `repo@branch` (or a detached one on `repo`)."""
+        from pachlite.pfs import commits
+
         ref = parse_commit_ref(branch)
         if ref.commit or ref.ancestors or ref.nth is not None:
             raise InvalidArgument(f"{branch} is not a branch", "start commits on repo@branch")
@@ -102,22 +118,32 @@ class PfsVerbs:
         error: str | None = None,
         force: bool = False,
     ) -> CommitInfo:
+        from pachlite.pfs import commits
+
         row = commits.finish_commit(
             self.store, self._commit_ref(commit), description=description, error=error, force=force
         )
         return self._commit_info(row)
 
     def inspect_commit(self, commit: str) -> CommitInfo:
+        from pachlite.pfs.refs import resolve_commit
+
         row = resolve_commit(self.store, self._commit_ref(commit))
         return self._commit_info(row)
 
     def commit_provenance(self, commit: str, depth: int = -1) -> ProvenanceNode:
         """The full provenance tree of a commit, down to commits made by people."""
+        from pachlite.pfs import provenance
+        from pachlite.pfs.refs import resolve_commit
+
         row = resolve_commit(self.store, self._commit_ref(commit))
         return provenance.provenance_tree(self.store, row, depth)
 
     def commit_subvenance(self, commit: str) -> list[CommitInfo]:
         """Every commit made, directly or not, from this one."""
+        from pachlite.pfs import provenance
+        from pachlite.pfs.refs import resolve_commit
+
         row = resolve_commit(self.store, self._commit_ref(commit))
         return [self._commit_info(r) for r in provenance.full_subvenance(self.store, row)]
 
@@ -125,6 +151,8 @@ class PfsVerbs:
         self, target: str | None = None, *, number: int = 0, origin: str | None = None
     ) -> list[CommitInfo]:
         """Commits of `repo`, of a branch's history (`repo@branch`), or of a commit set ID."""
+        from pachlite.pfs import commits
+
         kind = Origin(origin.upper()) if origin else None
         if target is None:
             return self._with_jobs(commits.list_commits(self.store, number=number, origin=kind))
@@ -142,14 +170,20 @@ class PfsVerbs:
         )
 
     def wait_commit(self, commit: str, *, timeout: float | None = None) -> list[CommitInfo]:
+        from pachlite.pfs import commits
+
         return self._with_jobs(commits.wait_commit(self.store, self._commit_ref(commit), timeout))
 
     def squash_commit(self, commit: str) -> list[str]:
         """Squash the commit set of `commit` (a set ID or `repo@ref`)."""
+        from pachlite.pfs import commitsets
+
         return commitsets.squash_commit_set(self.store, self._set_id(commit))
 
     def delete_commit(self, commit: str) -> list[str]:
         """Drop the commit set of `commit` (a set ID or `repo@ref`)."""
+        from pachlite.pfs import commitsets
+
         return commitsets.delete_commit_set(self.store, self._set_id(commit))
 
     @contextmanager
@@ -164,6 +198,8 @@ class PfsVerbs:
     def put_file_bytes(
         self, target: str, data: bytes, *, append: bool = False, message: str = ""
     ) -> CommitInfo:
+        from pachlite.pfs import files
+
         file_ref = parse_file_ref(target)
         path = validate_file_path(file_ref.path)
         files.check_writable(self.store, file_ref.commit)
@@ -185,7 +221,7 @@ class PfsVerbs:
         The target path follows pachctl: none means `/<basename of source>`, and a path
         ending in '/' means "into this directory".
         """
-        from pachlite.pfs import ingest
+        from pachlite.pfs import files, ingest
 
         file_ref = parse_file_ref(target)
         files.check_writable(self.store, file_ref.commit)
@@ -219,11 +255,16 @@ class PfsVerbs:
         return ingest.plan_directory(source, dest)
 
     def delete_file(self, target: str, *, recursive: bool = False, message: str = "") -> CommitInfo:
+        from pachlite.pfs import files
+
         file_ref = parse_file_ref(target)
         path = validate_path(file_ref.path or "/")
         return self._modify(file_ref.commit, [files.Delete(path, recursive)], message)
 
     def copy_file(self, source: str, target: str, *, append: bool = False) -> CommitInfo:
+        from pachlite.pfs import files
+        from pachlite.pfs.refs import resolve_commit
+
         src = parse_file_ref(source)
         row = resolve_commit(self.store, src.commit)
         entry = files.entry_at(self.store, row, src.path or "/")
@@ -238,6 +279,8 @@ class PfsVerbs:
 
     def get_file(self, target: str) -> bytes:
         """A file's whole content, verified against its hash."""
+        from pachlite.pfs import files
+
         row, path = self._read_ref(target)
         entry = files.entry_at(self.store, row, path)
         files.require_file(entry, path)
@@ -245,6 +288,8 @@ class PfsVerbs:
 
     def iter_file(self, target: str) -> Iterator[bytes]:
         """A file's content in chunks; raises StoreCorrupt at the end if it was damaged."""
+        from pachlite.pfs import files
+
         row, path = self._read_ref(target)
         entry = files.entry_at(self.store, row, path)
         files.require_file(entry, path)
@@ -259,6 +304,8 @@ class PfsVerbs:
         progress: Progress | None = None,
     ) -> list[Path]:
         """Write a file (or, with recursive, a directory) to disk; each file lands whole."""
+        from pachlite.pfs import files
+
         row, path = self._read_ref(target)
         entry = files.entry_at(self.store, row, path)
         local = Path(local_path)
@@ -276,20 +323,28 @@ class PfsVerbs:
         return written
 
     def inspect_file(self, target: str) -> FileInfo:
+        from pachlite.pfs import files
+
         row, path = self._read_ref(target)
         return files.file_info(row, path, files.entry_at(self.store, row, path))
 
     def list_file(self, target: str) -> list[FileInfo]:
+        from pachlite.pfs import files
+
         file_ref = parse_file_ref(target)
         return files.list_file(self.store, file_ref.commit, file_ref.path or "/")
 
     def glob_file(self, target: str) -> list[FileInfo]:
         """`repo@ref:pattern`: every file and directory the glob matches."""
+        from pachlite.pfs import files
+
         commit_text, _, pattern = target.partition(":")
         ref = parse_commit_ref(commit_text, default_branch="master")
         return files.glob_file(self.store, ref, pattern or "/")
 
     def diff_file(self, new: str, old: str | None = None) -> list[FileDiff]:
+        from pachlite.pfs import files
+
         new_ref = parse_file_ref(new)
         old_ref = parse_file_ref(old) if old else None
         return files.diff_file(
@@ -302,6 +357,8 @@ class PfsVerbs:
 
     def walk_file(self, target: str) -> Iterator[tuple[str, int, str]]:
         """(path, size, hash) of every file at or under a path."""
+        from pachlite.pfs import files
+
         row, path = self._read_ref(target)
         for file_path, entry in files.walk_files(self.store, row, path):
             yield file_path, entry.size, entry.hash
@@ -323,14 +380,21 @@ class PfsVerbs:
     # -- helpers ---------------------------------------------------------------------------
 
     def _modify(self, ref: CommitRef, ops: list[files.Op], message: str) -> CommitInfo:
+        from pachlite.pfs import files
+
         row = files.modify(self.store, ref, ops, description=message)
         return self._commit_info(row)
 
     def _commit_info(self, commit: CommitRecord) -> CommitInfo:
+        from pachlite.pfs import commits
+        from pachlite.worker import job_info
+
         return job_info.made_by(self.store, commits.commit_info(self.store, commit))
 
     def _with_jobs(self, infos: list[CommitInfo]) -> list[CommitInfo]:
         """Commits with what made them, for those a job made."""
+        from pachlite.worker import job_info
+
         return [job_info.made_by(self.store, info) for info in infos]
 
     def _commit_ref(self, text: str) -> CommitRef:
@@ -340,11 +404,15 @@ class PfsVerbs:
         return ref
 
     def _read_ref(self, target: str) -> tuple[CommitRecord, str]:
+        from pachlite.pfs.refs import resolve_commit
+
         file_ref: FileRef = parse_file_ref(target)
         row = resolve_commit(self.store, file_ref.commit)
         return row, validate_path(file_ref.path or "/")
 
     def _set_id(self, commit: str) -> str:
+        from pachlite.pfs.refs import resolve_commit
+
         if is_commit_id(commit):
             return commit
         return resolve_commit(self.store, self._commit_ref(commit)).commit_id

@@ -7,8 +7,7 @@ column fails type checking instead of at run time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from pachlite.lazyclass import dataclass
 from pachlite.model import Origin
 from pachlite.pfs.db import Row
 

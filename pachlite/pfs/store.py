@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pachlite.errors import DiskFull, StoreCorrupt, StoreNotWritable, from_os_error
-from pachlite.pfs.db import RECOVERY_HINT, Database
 from pachlite.pfs.localfs import makedirs
-from pachlite.pfs.objects import ObjectStore
-from pachlite.pfs.tree import Node, TreeReader, decode
+
+# The database (sqlite3), object store (hashlib) and tree codec (json) load when a store opens,
+# not with this module: the CLI reads the constants below for `--help` and `--version`.
+if TYPE_CHECKING:
+    from pachlite.pfs.tree import Node
 
 DEFAULT_ROOT = ".pachlite"
 ROOT_ENV = "PACHLITE_ROOT"
@@ -31,6 +34,10 @@ def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
 
 class Store:
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        from pachlite.pfs.db import Database
+        from pachlite.pfs.objects import ObjectStore
+        from pachlite.pfs.tree import TreeReader
+
         self.root = resolve_root(root)
         create_root(self.root)
         self.read_only = not writable(self.root)
@@ -63,6 +70,8 @@ class Store:
         self.objects.require_writable()
 
     def _load_tree(self, digest: str) -> Node:
+        from pachlite.pfs.tree import decode
+
         unsaved = self._unsaved.get(digest)
         if unsaved is not None:
             return decode(unsaved[0])
@@ -131,6 +140,8 @@ def has_objects(root: Path) -> bool:
 
 def refuse_lost_metadata(root: Path, state: str) -> None:
     """A store holding objects must have its metadata: never start a new one over them."""
+    from pachlite.pfs.db import RECOVERY_HINT
+
     if has_objects(root):
         raise StoreCorrupt(
             f"{root / META} {state}, but {root / 'objects'} holds data: the store lost its "

@@ -9,9 +9,9 @@ leave parsed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pachlite.lazyclass import dataclass
 from pachlite.model import DatumState, JobState
 
 if TYPE_CHECKING:  # a type only here: reading records does not load the spec parser
