@@ -1,11 +1,12 @@
 """CLI start-up: how long a light `pachlite` verb takes from exec to exit, against `python -c pass`.
 
-    python bench/cli_startup.py [--runs 21]
+    python bench/cli_startup.py [--runs 21] [--code DIR] [--against OLD_DIR]
 
 Each command runs --runs times, interleaved (one of each in turn, so drift in the machine's load
 falls on every row alike); the table shows the median wall time and its ratio to the physical
 floor, a bare interpreter start (`python -c pass`, same interpreter, same site-packages), for
-wall time and for CPU time (user + system of the child: on a shared machine, the steadier one).
+wall time and for CPU time (user + system of the child: on a shared machine, the steadier one),
+with the minimum of each (the least disturbed start).
 Target: every light verb <= 80 ms.
 """
 
@@ -71,30 +72,39 @@ def _once(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float
     return wall, cpu
 
 
-def measure(runs: int = 21, code: str | None = None) -> list[dict[str, object]]:
+def measure(
+    runs: int = 21, code: str | None = None, against: str | None = None
+) -> list[dict[str, object]]:
     """One row per command: median milliseconds over `runs` starts, and its ratio to the floor.
 
     `code`: a folder holding another `pachlite` package to time instead of the installed one
-    (e.g. an older commit's, from `git archive`), put first on PYTHONPATH.
+    (e.g. an older commit's, from `git archive`), put first on PYTHONPATH. `against`: a second
+    such folder, timed in the same loop (each command of one, then of the other, in turn), so
+    both sets of rows meet the same load; its rows are named `[against] command`.
     """
     with tempfile.TemporaryDirectory(prefix="cli-startup-") as tmp:
         root = Path(tmp) / "store"
-        env = {**os.environ, "PACHLITE_ROOT": str(root)}
-        if code:
-            env["PYTHONPATH"] = code
-        _prepare(root, env)
-        commands = _commands()
-        wall: dict[str, list[float]] = {name: [] for name, _ in commands}
-        cpu: dict[str, list[float]] = {name: [] for name, _ in commands}
+        envs = {"": _env(root, code)}
+        if against:
+            envs["[against] "] = _env(root, against)
+        _prepare(root, envs[""])
+        commands = [
+            (label + name, argv, env) for label, env in envs.items() for name, argv in _commands()
+        ]
+        if against:  # one of each in turn: the command, then the same under `against`
+            commands.sort(key=lambda row: [n for n, _ in _commands()].index(_bare(row[0])))
+        wall: dict[str, list[float]] = {name: [] for name, _, _ in commands}
+        cpu: dict[str, list[float]] = {name: [] for name, _, _ in commands}
         for _ in range(runs):
-            for name, argv in commands:
+            for name, argv, env in commands:
                 w, c = _once(argv, env, Path(tmp))
                 wall[name].append(w)
                 cpu[name].append(c)
-    floor = statistics.median(wall[commands[0][0]])
-    cpu_floor = statistics.median(cpu[commands[0][0]])
     rows: list[dict[str, object]] = []
-    for name, _ in commands:
+    for name, _, _ in commands:
+        floor_name = name[: len(name) - len(_bare(name))] + _commands()[0][0]
+        floor = statistics.median(wall[floor_name])
+        cpu_floor = statistics.median(cpu[floor_name])
         ms = statistics.median(wall[name])
         rows.append(
             {
@@ -103,6 +113,7 @@ def measure(runs: int = 21, code: str | None = None) -> list[dict[str, object]]:
                 "min_ms": round(min(wall[name]) * 1000, 1),
                 "vs_floor": round(ms / floor, 2),
                 "cpu_ms": round(statistics.median(cpu[name]) * 1000, 1),
+                "min_cpu_ms": round(min(cpu[name]) * 1000, 1),
                 "cpu_vs_floor": round(statistics.median(cpu[name]) / cpu_floor, 2),
                 "goal_ms": None if name.endswith("(floor)") else GOAL_MS,
             }
@@ -110,21 +121,43 @@ def measure(runs: int = 21, code: str | None = None) -> list[dict[str, object]]:
     return rows
 
 
+def _env(root: Path, code: str | None) -> dict[str, str]:
+    env = {**os.environ, "PACHLITE_ROOT": str(root)}
+    if code:
+        env["PYTHONPATH"] = code
+    return env
+
+
+def _bare(name: str) -> str:
+    return name.removeprefix("[against] ")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--code", help="time the pachlite package in this folder instead")
+    parser.add_argument(
+        "--against", help="also time the pachlite package in this folder, interleaved"
+    )
     args = parser.parse_args()
     load = os.getloadavg()
-    rows = measure(args.runs, args.code)
-    print(f"load average {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, {args.runs} runs each\n")
-    print("| command | median ms | min ms | vs python -c pass | CPU ms | CPU vs floor | goal |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    rows = measure(args.runs, args.code, args.against)
+    after = os.getloadavg()
+    print(
+        f"load average {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f} before, "
+        f"{after[0]:.2f}/{after[1]:.2f}/{after[2]:.2f} after; {args.runs} runs each\n"
+    )
+    print(
+        "| command | median ms | min ms | vs python -c pass | CPU ms | min CPU ms | CPU vs floor "
+        "| goal |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
         goal = "-" if row["goal_ms"] is None else f"<= {row['goal_ms']:.0f} ms"
         print(
             f"| `{row['command']}` | {row['median_ms']} | {row['min_ms']} | "
-            f"{row['vs_floor']}x | {row['cpu_ms']} | {row['cpu_vs_floor']}x | {goal} |"
+            f"{row['vs_floor']}x | {row['cpu_ms']} | {row['min_cpu_ms']} | {row['cpu_vs_floor']}x "
+            f"| {goal} |"
         )
 
 

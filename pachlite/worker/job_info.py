@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 
 from pachlite.errors import Conflict, InvalidArgument, NotFound, Timeout, did_you_mean
 from pachlite.model import CommitInfo, DatumInfo, JobInfo, JobState, LogLine
-from pachlite.pfs import commits, files, provenance
+from pachlite.pfs import commits, provenance
 from pachlite.pfs.objects import EMPTY_HASH
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 from pachlite.ppsdb import jobs as job_table
-from pachlite.ppsdb import logs as log_table
 from pachlite.ppsdb.records import DatumRecord, PipelineJob
 from pachlite.uri import CommitRef
 
@@ -204,6 +203,8 @@ LOG_PAGE = 1000
 def _log_pages(
     store: Store, pipeline: str | None, job_id: str | None, datum_id: str | None, after: int
 ) -> Iterator[tuple[int, LogLine]]:
+    from pachlite.ppsdb import logs as log_table  # here: `list commit` reads job records only
+
     while True:
         page = log_table.page(
             store.db,
@@ -223,6 +224,7 @@ def _log_pages(
 def run_cron(store: Store, pipeline: str, now: datetime | None = None) -> list[str]:
     """A tick stamped now for every cron input: an empty file named by the time
     (docs/semantics.md §2.8)."""
+    from pachlite.pfs import files  # here: `list commit` reads job records only
     from pachlite.pps.cron import tick_name
     from pachlite.worker.pipelines import require_pipeline
 

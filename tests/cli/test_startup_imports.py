@@ -32,8 +32,7 @@ HEAVY = (
     "urllib.request",
     "concurrent.futures",
     "subprocess",
-    "pachlite.pps.spec",
-    "pachlite.pps.pipeline_spec",
+    "pachlite.pps",  # the whole pipeline package: specs, datums, planning
     "pachlite.worker.jobs",
     "pachlite.worker.datum",
     "pachlite.worker.pipelines",
@@ -105,6 +104,56 @@ def test_a_light_verb_imports_no_heavy_module(args: tuple[str, ...], store: Path
     assert "pachlite.cli.main" in modules  # the report is there and the CLI ran
     assert code in (0, 2, 3), err[-2000:]
     assert heavy_in(modules) == []
+
+
+# What a store costs to open (sqlite3, OpenSSL's hashes, the tree codec) and the client with it.
+STORE = ("sqlite3", "hashlib", "pachlite.client", "pachlite.pfs.db", "pachlite.pfs.objects")
+# The commit, branch, file and job functions, which `list repo` never runs.
+NOT_FOR_REPOS = (
+    "pachlite.pfs.branches",
+    "pachlite.pfs.commits",
+    "pachlite.pfs.commitsets",
+    "pachlite.pfs.files",
+    "pachlite.pfs.heads",
+    "pachlite.pfs.provenance",
+    "pachlite.globpattern",
+    "pachlite.worker",
+    "pachlite.ppsdb",
+)
+# Loaded only to report an error (a traceback for -v, a "did you mean").
+ERROR_PATH = ("traceback", "difflib")
+
+
+def among(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ("list", "--help")], ids=" ".join)
+def test_help_and_version_open_no_store(args: tuple[str, ...], store: Path) -> None:
+    code, _, err = run_traced(["-m", "pachlite"], args, store)
+    modules = imported_modules(err)
+    assert code == 0 and "pachlite.cli.main" in modules, err[-2000:]
+    assert among(modules, STORE + ERROR_PATH) == []
+
+
+def test_list_repo_loads_no_commit_file_or_job_code(store: Path) -> None:
+    code, out, err = run_traced(["-m", "pachlite"], ("list", "repo"), store)
+    modules = imported_modules(err)
+    assert code == 0 and out.startswith("NAME"), err[-2000:]
+    assert "pachlite.pfs.repos" in modules and "sqlite3" in modules  # it did open the store
+    assert among(modules, NOT_FOR_REPOS + ERROR_PATH) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("list", "commit", "images"), ("get", "file", "images@master:/cat.txt")],
+    ids=" ".join,
+)
+def test_a_verb_that_succeeds_loads_no_error_reporting(args: tuple[str, ...], store: Path) -> None:
+    code, _, err = run_traced(["-m", "pachlite"], args, store)
+    modules = imported_modules(err)
+    assert code == 0, err[-2000:]
+    assert among(modules, ERROR_PATH) == []
 
 
 def test_the_console_script_imports_no_heavy_module(store: Path) -> None:

@@ -1,0 +1,91 @@
+"""`pachlite.lazyclass.dataclass`: from its first instance on, a class is the real dataclass."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import threading
+
+import pytest
+
+from pachlite.lazyclass import dataclass
+from pachlite.model import FileInfo, FileType, RepoInfo
+
+
+def test_a_class_is_made_a_dataclass_by_its_first_instance() -> None:
+    @dataclass(frozen=True)
+    class Point:
+        x: int
+        y: int = 0
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+    assert not dataclasses.is_dataclass(Point)  # nothing generated at definition
+    p = Point(1)
+    assert dataclasses.is_dataclass(Point)
+    assert p == Point(1, 0, []) and p != Point(2)
+    assert repr(p) == "test_a_class_is_made_a_dataclass_by_its_first_instance.<locals>." + (
+        "Point(x=1, y=0, tags=[])"
+    )
+    assert Point(1).tags is not Point(1).tags
+    assert [f.name for f in dataclasses.fields(Point)] == ["x", "y", "tags"]
+    assert dataclasses.replace(p, y=5) == Point(1, 5)
+    assert dataclasses.asdict(p) == {"x": 1, "y": 0, "tags": []}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.x = 3  # type: ignore[misc]
+
+
+def test_a_wrong_first_call_raises_what_the_dataclass_raises() -> None:
+    @dataclass
+    class Pair:
+        a: int
+        b: int
+
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'b'"):
+        Pair(1)  # type: ignore[call-arg]
+    assert Pair(1, 2).b == 2
+
+
+def test_a_subclass_made_first_still_has_the_fields_of_its_base() -> None:
+    @dataclass(frozen=True)
+    class Base:
+        a: int
+
+    @dataclass(frozen=True)
+    class Child(Base):
+        b: str = ""
+
+    child = Child(1, "x")  # before any Base
+    assert (child.a, child.b) == (1, "x")
+    assert [f.name for f in dataclasses.fields(Child)] == ["a", "b"]
+    assert Base(2) == Base(2)
+
+
+def test_first_instances_made_at_once_from_many_threads() -> None:
+    @dataclass(frozen=True)
+    class Once:
+        n: int
+
+    made: list[Once] = []
+    threads = [threading.Thread(target=lambda i=i: made.append(Once(i))) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.n for o in made) == list(range(8))
+
+
+def test_slots_are_refused() -> None:
+    with pytest.raises(TypeError, match="slots"):
+
+        @dataclass(slots=True)
+        class Slotted:
+            a: int
+
+
+def test_the_records_the_engine_hands_out_keep_their_behaviour() -> None:
+    info = FileInfo("images", "c" * 32, "/cat.txt", FileType.FILE, 5, "h")
+    assert info.to_json()["type"] == "file"
+    assert pickle.loads(pickle.dumps(info)) == info
+    assert hash(info) == hash(FileInfo("images", "c" * 32, "/cat.txt", FileType.FILE, 5, "h"))
+    repo = RepoInfo("images", "user", "", 1.0, 0)
+    assert repo.branches == [] and repo.to_json()["branches"] == []
