@@ -8,7 +8,9 @@ of the class itself fails, and `is_dataclass` of it is false); from its first in
 exactly the class `dataclasses.dataclass(...)` makes, with the same methods, errors and
 `dataclasses.replace`/`asdict`. Type checkers see the real decorator.
 
-Not for `slots=True` (that makes a new class, which cannot be swapped in later).
+Not for `slots=True` (that makes a new class, which cannot be swapped in later), nor for a
+class whose first instance in a process could come from `pickle` or `copy` (they bypass
+`__init__`); pachlite pickles none of these records.
 """
 
 from __future__ import annotations
