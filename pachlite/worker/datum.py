@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pachlite.errors import PachliteError, from_os_error
@@ -42,6 +43,12 @@ class DatumContext:
     objects: ObjectStore
     files_under: FilesUnder
     extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def base_env(self) -> dict[str, str]:
+        """The engine's environment and the job's variables, copied once per job (reading
+        `os.environ` costs more than the rest of a datum's environment)."""
+        return {**os.environ, **self.extra_env}
 
 
 @dataclass
@@ -159,7 +166,7 @@ def _lay_out(ctx: DatumContext, datum: Datum, pfs: Path) -> Layout:
         ctx.objects, ctx.files_under, datum, pfs, empty=empty_inputs(ctx.spec), link=link_inputs()
     )
     try:
-        makedirs(pfs / "out")
+        os.mkdir(pfs / "out")  # materialize made pfs/
     except OSError as exc:
         raise from_os_error(exc, "creating /pfs/out") from None
     return layout
@@ -193,8 +200,7 @@ def _recover(
 
 def _environment(ctx: DatumContext, datum: Datum, pfs: str) -> dict[str, str]:
     """Pachyderm's variables (docs/semantics.md §3.1), /pfs pointing at this datum's scratch."""
-    env = dict(os.environ)
-    env.update(ctx.extra_env)
+    env = dict(ctx.base_env)
     for key, value in ctx.spec.transform.env.items():
         env[key] = user_code.rewrite_pfs(value, pfs)
     for item in datum.items:

@@ -133,7 +133,7 @@ def run(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=cwd,
-        env=group.env(dict(env)),
+        env=group.env(env),
         start_new_session=True,
     )
     group = group.started(popen.pid)

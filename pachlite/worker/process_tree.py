@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 TAG_ENV = "PACHLITE_PROCESS_TAG"
@@ -54,7 +55,7 @@ class Group:
     def new() -> Group:
         return Group(uuid.uuid4().hex)
 
-    def env(self, env: dict[str, str]) -> dict[str, str]:
+    def env(self, env: Mapping[str, str]) -> dict[str, str]:
         return {**env, TAG_ENV: self.tag}
 
     def started(self, pid: int) -> Group:
