@@ -30,7 +30,7 @@ from pathlib import Path
 from pachlite.errors import PachliteError, from_os_error
 from pachlite.model import DatumState
 from pachlite.pfs.files import Put
-from pachlite.pfs.localfs import makedirs, remove_tree
+from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.objects import ObjectStore
 from pachlite.pps.datums import Datum
 from pachlite.pps.pipeline_spec import PipelineSpec

@@ -21,7 +21,6 @@ from pachlite.ppsdb import logs as log_table
 from pachlite.ppsdb.records import DatumRecord
 from pachlite.worker.datum import DatumResult
 
-
 FLUSH_S = 0.25  # the longest a finished datum's counter and log wait to be written
 FLUSH_DATUMS = 256  # and the most finished datums held in memory before they are
 

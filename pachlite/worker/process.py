@@ -14,6 +14,7 @@ started, no sleep between looks: a datum of a few milliseconds costs a few milli
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import select
@@ -230,10 +231,8 @@ class _Pipes:
 
     def close(self) -> None:
         for stream in self.files:
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
 
     def _feed(self, events: int) -> None:
         assert self.stdin_fd is not None
@@ -253,15 +252,11 @@ class _Pipes:
 
     def _close_stdin(self) -> None:
         if self.stdin_fd is not None:
-            try:
+            with contextlib.suppress(KeyError):
                 self.poller.unregister(self.stdin_fd)
-            except KeyError:
-                pass
             self.stdin_fd = None
-        try:
+        with contextlib.suppress(OSError):  # a broken pipe: the command does not read stdin
             self.files[0].close()
-        except OSError:
-            pass  # a broken pipe: the command does not read stdin
 
     def _read(self, fd: int) -> None:
         try:
