@@ -1,7 +1,12 @@
 """One datum: a fresh /pfs, the user's command, retries, err_cmd, and its outputs.
 
 Inputs are laid out by `materialize` (every byte hash-checked), and `pfs/out` starts empty
-(docs/semantics.md §2.3). Each attempt gets a fresh scratch directory. `datum_tries` counts
+(docs/semantics.md §2.3). Each attempt starts from an empty `pfs/`: a worker thread keeps
+one scratch directory for the job (`scratch/<job>/w<thread>`), emptied after each attempt
+down to the bare directories it will make again (`pfs/`, `pfs/out/`, an input's directory),
+so a datum costs the file system its input files and outputs, not a directory tree made and
+removed each time (each of those is a journal write, milliseconds on a busy disk). A
+directory whose mode user code changed is removed, not kept. `datum_tries` counts
 attempts; a failed attempt runs `err_cmd`, and its success marks the datum RECOVERED
 (docs/semantics.md §4.3).
 
@@ -15,15 +20,17 @@ the same way.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pachlite.errors import PachliteError, from_os_error
 from pachlite.model import DatumState
 from pachlite.pfs.files import Put
-from pachlite.pfs.localfs import makedirs, remove_tree
+from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.objects import ObjectStore
 from pachlite.pps.datums import Datum
 from pachlite.pps.pipeline_spec import PipelineSpec
@@ -42,6 +49,12 @@ class DatumContext:
     objects: ObjectStore
     files_under: FilesUnder
     extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def base_env(self) -> dict[str, str]:
+        """The engine's environment and the job's variables, copied once per job (reading
+        `os.environ` costs more than the rest of a datum's environment)."""
+        return {**os.environ, **self.extra_env}
 
 
 @dataclass
@@ -82,8 +95,8 @@ def run_datum(
     started = time.time()
     recovered = False
     reason: str | None = None
+    scratch = ctx.scratch_root / ctx.job_id / f"w{threading.get_ident()}"
     for attempt in range(1, tries + 1):
-        scratch = ctx.scratch_root / ctx.job_id / f"{datum.id[:16]}-{attempt}"
         try:
             try:
                 tried = _attempt(ctx, datum, scratch, timeout, log.add, should_stop)
@@ -100,7 +113,7 @@ def run_datum(
             if transform.err_cmd and outcome is not None:
                 recovered = _recover(ctx, datum, scratch, timeout, log.add) or recovered
         finally:
-            remove_tree(scratch)
+            _empty_scratch(scratch)
     state = DatumState.RECOVERED if recovered else DatumState.FAILED
     return result(state, reason, [], tries)
 
@@ -128,7 +141,6 @@ def _attempt(
     cmd = transform.cmd
     if not cmd:
         return _Attempt(None, [], "no command specified")
-    remove_tree(scratch)  # left by a process killed mid-datum
     pfs = scratch / "pfs"
     layout = _lay_out(ctx, datum, pfs)
     outcome = user_code.run(
@@ -155,14 +167,65 @@ def _attempt(
 
 
 def _lay_out(ctx: DatumContext, datum: Datum, pfs: Path) -> Layout:
+    names = {item.name for item in datum.items}
+    _drop_others(pfs, names | {"out"})
     layout = materialize(
         ctx.objects, ctx.files_under, datum, pfs, empty=empty_inputs(ctx.spec), link=link_inputs()
     )
     try:
-        makedirs(pfs / "out")
+        os.mkdir(pfs / "out")  # materialize made pfs/
+    except FileExistsError:
+        pass  # kept empty by _empty_scratch
     except OSError as exc:
         raise from_os_error(exc, "creating /pfs/out") from None
     return layout
+
+
+def _drop_others(pfs: Path, names: set[str]) -> None:
+    """Remove what the last datum of this worker left that this one does not have (another
+    input's directory, in a union)."""
+    try:
+        with os.scandir(pfs) as listing:
+            entries = list(listing)
+    except OSError:
+        return  # not made yet: materialize makes it
+    for entry in entries:
+        if entry.name not in names:
+            remove_tree(entry.path)
+
+
+def _empty_scratch(scratch: Path) -> None:
+    """Empty a worker's scratch after an attempt, keeping `pfs/` and the directories right
+    under it that still have the mode they were made with (the scratch directory's own):
+    everything else goes, whatever user code made of it."""
+    pfs = scratch / "pfs"
+    try:
+        mode = os.stat(scratch).st_mode
+        with os.scandir(pfs) as listing:
+            entries = list(listing)
+        if os.lstat(pfs).st_mode != mode:
+            raise OSError("pfs/ was changed")
+    except OSError:
+        remove_tree(pfs)
+        return
+    for entry in entries:
+        try:
+            keep = entry.stat(follow_symlinks=False).st_mode == mode
+            inside = list(os.scandir(entry.path)) if keep else []
+        except OSError:
+            keep, inside = False, []
+        if not keep:
+            remove_tree(entry.path)
+            continue
+        for child in inside:
+            remove_tree(child.path)
+        try:
+            with os.scandir(entry.path) as still:
+                left = next(still, None) is not None
+        except OSError:
+            left = True
+        if left:
+            remove_tree(entry.path)
 
 
 def _recover(
@@ -193,8 +256,7 @@ def _recover(
 
 def _environment(ctx: DatumContext, datum: Datum, pfs: str) -> dict[str, str]:
     """Pachyderm's variables (docs/semantics.md §3.1), /pfs pointing at this datum's scratch."""
-    env = dict(os.environ)
-    env.update(ctx.extra_env)
+    env = dict(ctx.base_env)
     for key, value in ctx.spec.transform.env.items():
         env[key] = user_code.rewrite_pfs(value, pfs)
     for item in datum.items:

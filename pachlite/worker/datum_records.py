@@ -1,7 +1,15 @@
 """What a job records of its datums: their rows (state, hash, outputs, attempts), their
-counters on the job, and their capped logs, each stored as the datum ends."""
+counters on the job, and their capped logs.
+
+Counters and logs are written as datums end, a batch at a time (`Progress`: at most
+`FLUSH_S` after the datum ended, one transaction per batch); the rows are written with the
+merge, in the transaction that finishes the job. Counters and logs only show progress: a job
+that a crash interrupts is redone from the start (docs/semantics.md §4.1), its logs cleared.
+"""
 
 from __future__ import annotations
+
+import time
 
 from pachlite.model import DatumState
 from pachlite.pfs.store import Store
@@ -12,6 +20,42 @@ from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb import logs as log_table
 from pachlite.ppsdb.records import DatumRecord
 from pachlite.worker.datum import DatumResult
+
+FLUSH_S = 0.25  # the longest a finished datum's counter and log wait to be written
+FLUSH_DATUMS = 256  # and the most finished datums held in memory before they are
+
+
+class Progress:
+    """Finished datums' counters and logs, written a batch at a time (one transaction per
+    `FLUSH_S` or `FLUSH_DATUMS`, not two statements per datum). Use as a context manager:
+    what is pending is written on the way out, even when the job fails."""
+
+    def __init__(self, store: Store, job_row_id: int) -> None:
+        self.store = store
+        self.job_row_id = job_row_id
+        self.pending: list[DatumResult] = []
+        self.due = time.monotonic() + FLUSH_S
+
+    def add(self, result: DatumResult) -> None:
+        self.pending.append(result)
+        if len(self.pending) >= FLUSH_DATUMS or time.monotonic() >= self.due:
+            self.flush()
+
+    def flush(self) -> None:
+        self.due = time.monotonic() + FLUSH_S
+        if not self.pending:
+            return
+        with self.store.db.atomic():
+            for result in self.pending:
+                count(self.store, self.job_row_id, result)
+                store_logs(self.store, self.job_row_id, result)
+        self.pending = []
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.flush()
 
 
 def store_logs(store: Store, job_row_id: int, result: DatumResult) -> None:

@@ -131,21 +131,21 @@ def _run_phases(
     if progress:
         progress(done, plan.total)
     # Phase 1: new datums; phase 2 (only if phase 1 succeeded): changed datums.
-    for phase in (plan.new, plan.changed):
-        if not phase or should_stop():
-            continue
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_datum, ctx, d, should_stop=should_stop) for d in phase]
-            for future in futures:
-                result = _wait_awake(future)
-                results.append(result)
-                done += 1
-                datum_records.count(store, job.id, result)
-                datum_records.store_logs(store, job.id, result)
-                if progress:
-                    progress(done, plan.total)
-        if any(r.state == DatumState.FAILED for r in results):
-            break
+    with datum_records.Progress(store, job.id) as recorded:
+        for phase in (plan.new, plan.changed):
+            if not phase or should_stop():
+                continue
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(run_datum, ctx, d, should_stop=should_stop) for d in phase]
+                for future in futures:
+                    result = _wait_awake(future)
+                    results.append(result)
+                    done += 1
+                    recorded.add(result)
+                    if progress:
+                        progress(done, plan.total)
+            if any(r.state == DatumState.FAILED for r in results):
+                break
     return results
 
 

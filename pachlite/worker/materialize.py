@@ -73,10 +73,14 @@ def materialize(
     could not be (corrupt or missing object, full disk, a name the file system refuses)."""
     layout = Layout()
     made: set[Path] = set()
+    try:
+        _mkdir(pfs)
+    except OSError as exc:
+        raise from_os_error(exc, "creating /pfs") from None
     for item in datum.items:
         base = pfs / item.name
         try:
-            makedirs(base)
+            _mkdir(base)
         except OSError as exc:
             raise from_os_error(exc, f"creating /pfs/{item.name}") from None
         made.add(base)
@@ -106,6 +110,17 @@ def materialize(
                 raise from_os_error(exc, f"laying out {where}") from None
             layout.files[target] = InputFile(item.name, repo_path, digest, size, _stamp(target))
     return layout
+
+
+def _mkdir(path: Path) -> None:
+    """One directory, its parents only if they are missing (one call in the common case)."""
+    try:
+        os.mkdir(path)
+    except FileNotFoundError:
+        makedirs(path)
+    except FileExistsError:
+        if not path.is_dir():
+            raise
 
 
 def _stamp(path: Path) -> Stamp:

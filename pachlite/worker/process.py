@@ -2,13 +2,22 @@
 
 Every process runs in its own session with a process-tree tag (`process_tree`), so ending it
 kills whatever it started, daemons that left the session included. Its stdin is fed, and its
-stdout and stderr pumped line by line to a sink, by threads: a process that reads no stdin
-or prints without end blocks nothing. A line is read at most `LINE_BYTES` at a time, so a
-line without end never fills memory.
+stdout and stderr pumped line by line to a sink: a process that reads no stdin or prints
+without end blocks nothing. A line is read at most `LINE_BYTES` at a time, so a line without
+end never fills memory.
+
+Two ways to run one: `start` serves a long-running process (a spout, a service) with threads
+and hands back a `Process`; `run` runs a datum's command to its end in the calling thread,
+one `poll` over its pipes and a pidfd that becomes readable the moment it exits (no thread
+started, no sleep between looks: a datum of a few milliseconds costs a few milliseconds).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import select
 import signal
 import subprocess
 import threading
@@ -89,6 +98,202 @@ def start(
     for thread in threads:
         thread.start()
     return Process(popen, group.started(popen.pid), threads)
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a process run by `run` ended: its exit code (negative: the signal that ended it),
+    or that it was killed for running past its deadline or for a stop."""
+
+    code: int
+    timed_out: bool
+    stopped: bool
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: str,
+    env: Mapping[str, str],
+    stdin: str,
+    sink: LineSink,
+    timeout: float | None,
+    should_stop: Callable[[], bool],
+    check_every_s: float = 0.1,
+    drain_s: float = 5.0,
+) -> Ended:
+    """Run argv (never through a shell) in its own session to its end, its output to `sink`
+    line by line; kill it past `timeout` seconds or once `should_stop()` (asked every
+    `check_every_s`) says so. Then kill every process it started, as `Process.end` does.
+    OSError (or ValueError, for a NUL byte) when it cannot start."""
+    process_tree.become_subreaper()
+    group = process_tree.Group.new()
+    popen = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=group.env(env),
+        start_new_session=True,
+    )
+    group = group.started(popen.pid)
+    assert popen.stdin and popen.stdout and popen.stderr
+    started = time.monotonic()
+    pipes = _Pipes(popen, stdin.encode(), sink)
+    exit_fd = _pidfd(popen.pid)
+    if exit_fd is not None:
+        pipes.poller.register(exit_fd, select.POLLIN)
+    timed_out = stopped = False
+    next_check = started + check_every_s
+    try:
+        while True:
+            now = time.monotonic()
+            wait_s = next_check - now
+            if timeout is not None:
+                wait_s = min(wait_s, started + timeout - now)
+            if exit_fd is None:
+                wait_s = min(wait_s, 0.01)  # no pidfd (not Linux): look every 10 ms
+            exited = pipes.serve(max(0.0, wait_s), exit_fd)
+            if exited or (exit_fd is None and popen.poll() is not None):
+                break
+            now = time.monotonic()
+            if timeout is not None and now - started > timeout:
+                timed_out = True
+                break
+            if now >= next_check:
+                next_check = now + check_every_s
+                if should_stop():
+                    stopped = True
+                    break
+        if exit_fd is not None:
+            pipes.poller.unregister(exit_fd)
+        process_tree.kill_group(group)  # daemons included
+        popen.wait()
+        pipes.drain(time.monotonic() + drain_s)
+    finally:
+        if exit_fd is not None:
+            os.close(exit_fd)
+        pipes.close()
+    return Ended(popen.returncode, timed_out, stopped)
+
+
+def _pidfd(pid: int) -> int | None:
+    """A descriptor that becomes readable when the process exits (Linux 5.3+), or None."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+class _Pipes:
+    """A process's stdin fed and its stdout and stderr split into lines, from one thread."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], data: bytes, sink: LineSink) -> None:
+        assert popen.stdin and popen.stdout and popen.stderr
+        self.sink = sink
+        self.poller = select.poll()
+        self.names: dict[int, str] = {}
+        self.buffers: dict[int, bytearray] = {}
+        self.files = [popen.stdin, popen.stdout, popen.stderr]
+        for stream, name in ((popen.stdout, "stdout"), (popen.stderr, "stderr")):
+            fd = stream.fileno()
+            os.set_blocking(fd, False)
+            self.names[fd] = name
+            self.buffers[fd] = bytearray()
+            self.poller.register(fd, select.POLLIN)
+        self.stdin_fd: int | None = popen.stdin.fileno()
+        self.pending = memoryview(data)
+        if data:
+            os.set_blocking(self.stdin_fd, False)
+            self.poller.register(self.stdin_fd, select.POLLOUT)
+        else:
+            self._close_stdin()
+
+    def serve(self, wait_s: float, exit_fd: int | None) -> bool:
+        """Serve the pipes for up to `wait_s` seconds; True once the process has exited."""
+        exited = False
+        for fd, events in self.poller.poll(int(wait_s * 1000) + 1 if wait_s else 0):
+            if fd == exit_fd:
+                exited = True
+            elif fd == self.stdin_fd:
+                self._feed(events)
+            elif fd in self.names:
+                self._read(fd)
+        return exited
+
+    def drain(self, deadline: float) -> None:
+        """Everything left in stdout and stderr, until both close or the deadline passes."""
+        while self.names and time.monotonic() < deadline:
+            self.serve(min(0.1, deadline - time.monotonic()), None)
+        for fd in list(self.names):
+            self._flush(fd, final=True)
+
+    def close(self) -> None:
+        for stream in self.files:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def _feed(self, events: int) -> None:
+        assert self.stdin_fd is not None
+        if events & (select.POLLERR | select.POLLHUP):
+            self._close_stdin()  # the command does not read stdin: Pachyderm ignores that too
+            return
+        try:
+            written = os.write(self.stdin_fd, self.pending[:65536])
+        except BlockingIOError:
+            return
+        except OSError:
+            self._close_stdin()
+            return
+        self.pending = self.pending[written:]
+        if not self.pending:
+            self._close_stdin()
+
+    def _close_stdin(self) -> None:
+        if self.stdin_fd is not None:
+            with contextlib.suppress(KeyError):
+                self.poller.unregister(self.stdin_fd)
+            self.stdin_fd = None
+        with contextlib.suppress(OSError):  # a broken pipe: the command does not read stdin
+            self.files[0].close()
+
+    def _read(self, fd: int) -> None:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            if exc.errno == errno.EINTR:
+                return
+            data = b""
+        if data:
+            self.buffers[fd] += data
+            self._flush(fd, final=False)
+            return
+        self.poller.unregister(fd)
+        self._flush(fd, final=True)
+        del self.names[fd]
+
+    def _flush(self, fd: int, *, final: bool) -> None:
+        """Whole lines (and, at the end, the rest) to the sink, as `pump` splits them: each
+        piece at most LINE_BYTES, its newline included."""
+        buf = self.buffers[fd]
+        name = self.names[fd]
+        start = 0
+        while True:
+            end = buf.find(b"\n", start, start + LINE_BYTES)
+            if end >= 0:
+                end += 1
+            elif len(buf) - start >= LINE_BYTES:
+                end = start + LINE_BYTES
+            elif final and start < len(buf):
+                end = len(buf)
+            else:
+                break
+            self.sink(name, buf[start:end].decode(errors="replace").rstrip("\n"))
+            start = end
+        del buf[:start]
 
 
 def pump(stream: IO[bytes], name: str, sink: LineSink) -> None:

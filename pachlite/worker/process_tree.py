@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 TAG_ENV = "PACHLITE_PROCESS_TAG"
@@ -54,7 +55,7 @@ class Group:
     def new() -> Group:
         return Group(uuid.uuid4().hex)
 
-    def env(self, env: dict[str, str]) -> dict[str, str]:
+    def env(self, env: Mapping[str, str]) -> dict[str, str]:
         return {**env, TAG_ENV: self.tag}
 
     def started(self, pid: int) -> Group:
@@ -74,16 +75,17 @@ def kill_group(group: Group) -> int:
         for pid in _children(os.getpid()):
             if pid == group.session:
                 continue  # the leader: its Popen waits for it
-            if _state(pid) == "Z":
+            state, session = _state_and_session(pid)  # one read of /proc/<pid>/stat
+            if state == "Z":
                 # An adopted orphan that died: ours to reap once we know it was the group's
                 # (a zombie's environment is gone, so the tag no longer says).
-                if pid in killed or _session(pid) == group.session:
+                if pid in killed or session == group.session:
                     _reap(pid)
             elif pid in killed:
                 # Killed but still exiting: its environment may already be unreadable, so the
                 # tag no longer says it is ours. Wait for the zombie and reap it.
                 dying = True
-            elif _belongs(pid, group):
+            elif (group.session and session == group.session) or _tag(pid) == group.tag:
                 alive.append(pid)
         if not alive and not dying:
             return len(killed)
@@ -101,12 +103,6 @@ def signal_session(group: Group, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         if group.session:
             os.killpg(group.session, sig)
-
-
-def _belongs(pid: int, group: Group) -> bool:
-    if group.session and _session(pid) == group.session:
-        return True
-    return _tag(pid) == group.tag
 
 
 def _children(pid: int) -> list[int]:
@@ -145,14 +141,12 @@ def _stat(pid: int) -> list[str]:
     return text[text.rfind(")") + 2 :].split()  # fields after "pid (comm) "
 
 
-def _state(pid: int) -> str:
+def _state_and_session(pid: int) -> tuple[str, int]:
+    """Its state ("Z" once gone) and its session (-1 once gone)."""
     fields = _stat(pid)
-    return fields[0] if fields else "Z"
-
-
-def _session(pid: int) -> int:
-    fields = _stat(pid)
-    return int(fields[3]) if len(fields) > 3 else -1
+    if not fields:
+        return "Z", -1
+    return fields[0], int(fields[3]) if len(fields) > 3 else -1
 
 
 def _tag(pid: int) -> str | None:

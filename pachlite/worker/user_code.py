@@ -60,19 +60,19 @@ def run(
     """Run argv to completion; stdout and stderr go to `log` line by line."""
     started = time.monotonic()
     try:
-        proc = process.start(argv, cwd=cwd, env=env, stdin=stdin, sink=log)
+        ended = process.run(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=stdin,
+            sink=log,
+            timeout=timeout,
+            should_stop=should_stop,
+        )  # everything the command left behind is killed, daemons included
     except OSError as exc:
         log("stderr", f"pachlite: cannot start {argv[0]!r}: {exc.strerror}")
         return Outcome(127, False, False, time.monotonic() - started)
-    timed_out = stopped = False
-    while not proc.wait(timeout=0.1):
-        if timeout is not None and time.monotonic() - started > timeout:
-            timed_out = True
-            break
-        if should_stop():
-            stopped = True
-            break
-    code = proc.end()  # everything the command left behind, daemons included
+    killed = ended.timed_out or ended.stopped
     return Outcome(
-        None if timed_out or stopped else code, timed_out, stopped, time.monotonic() - started
+        None if killed else ended.code, ended.timed_out, ended.stopped, time.monotonic() - started
     )

@@ -173,6 +173,41 @@ def test_accept_return_code_and_shell_commands(client: Client) -> None:
     assert client.get_file("codes@master:/copied") == b"1"
 
 
+def test_each_datum_and_attempt_starts_from_an_empty_pfs(client: Client, tmp_path: Path) -> None:
+    """A worker reuses its scratch directory: nothing one datum or attempt leaves in /pfs
+    (files, a directory, a chmod, its input) is seen by the next."""
+    client.create_repo("a")
+    client.create_repo("b")
+    for name in ("x", "y", "z"):
+        client.put_file_bytes(f"a@master:/{name}", name.encode())
+    client.put_file_bytes("b@master:/w", b"w")
+    body = spec(
+        "fresh",
+        ["sh"],
+        {"union": [pfs("a"), pfs("b")]},
+        datum_tries=2,
+        parallelism_spec={"constant": 1},
+    )
+    body["transform"]["stdin"] = [
+        "seen=$(ls -A /pfs /pfs/out | tr '\\n' ' ')",
+        "mkdir -p /pfs/out/left/deep /pfs/litter && touch /pfs/out/left/deep/f /pfs/litter/f",
+        "chmod 500 /pfs/out/left",
+        'if [ ! -e "$MARK/$PACH_DATUM_ID" ]; then touch "$MARK/$PACH_DATUM_ID"; exit 1; fi',
+        "rm -rf /pfs/out/left; chmod 700 /pfs/out",
+        'echo "$seen" > /pfs/out/seen-$(basename ${a:-$b})',
+    ]
+    body["transform"]["env"] = {"MARK": str(tmp_path)}
+    client.create_pipeline(body)
+    client.run_pending()
+    assert last_job(client, "fresh").state == JobState.SUCCESS
+    seen = {p: v.decode().split() for p, v in outputs(client, "fresh").items()}
+    assert sorted(seen) == ["/seen-w", "/seen-x", "/seen-y", "/seen-z"]
+    for path, listing in seen.items():
+        name = "b" if path == "/seen-w" else "a"
+        shown = [item.rsplit("/pfs", 1)[-1] for item in listing]  # the scratch path cut off
+        assert shown == [":", name, "out", "/out:"], (path, listing)
+
+
 def test_two_datums_writing_one_path_fail_the_job_naming_both(client: Client) -> None:
     client.create_repo("in")
     client.put_file_bytes("in@master:/a", b"1")
