@@ -235,7 +235,9 @@ class PfsVerbs:
         file_ref = parse_file_ref(target)
         files.check_writable(self.store, file_ref.commit)
         objects = self.store.objects
-        ops = list(ingest.store_files(objects, planned, append=append, progress=progress))
+        ops: list[files.Op] = list(
+            ingest.store_files(objects, planned, append=append, progress=progress)
+        )
         return self._modify(file_ref.commit, ops, message)
 
     def delete_file(self, target: str, *, recursive: bool = False, message: str = "") -> CommitInfo:
