@@ -51,10 +51,16 @@ def put_file(
         return
     from pachlite.pfs.ingest import is_url  # the ingest machinery: only for puts
 
+    if os.path.isdir(source) and recursive and not is_url(source):
+        # Planned once: the plan sizes the progress bar and is what gets stored.
+        planned = client.plan_put(source, target)
+        size = sum(item.size for item in planned)
+        with progress.transfer(os.path.basename(source.rstrip("/")) or source, size) as advance:
+            client.put_planned(target, planned, append=append, message=message, progress=advance)
+        return
+    total: int | None = None  # unknown for a URL
     if is_url(source):
-        total = None
-    elif os.path.isdir(source) and recursive:
-        total = sum(item.size for item in client.plan_put(source, target))
+        pass
     elif os.path.exists(source):
         total = os.path.getsize(source)
     else:

@@ -254,6 +254,28 @@ class PfsVerbs:
         dest = validate_path(file_ref.path or "/" + os.path.basename(os.path.abspath(source)))
         return ingest.plan_directory(source, dest)
 
+    def put_planned(
+        self,
+        target: str,
+        planned: list[ingest.LocalFile],
+        *,
+        append: bool = False,
+        message: str = "",
+        progress: Progress | None = None,
+    ) -> CommitInfo:
+        """Put the files `plan_put` listed for `target`, as `put_file(recursive=True)` would,
+        without walking and opening the tree a second time (the CLI plans first, to size its
+        progress bar)."""
+        from pachlite.pfs import ingest
+
+        file_ref = parse_file_ref(target)
+        files.check_writable(self.store, file_ref.commit)
+        objects = self.store.objects
+        ops: list[files.Op] = list(
+            ingest.store_files(objects, planned, append=append, progress=progress)
+        )
+        return self._modify(file_ref.commit, ops, message)
+
     def delete_file(self, target: str, *, recursive: bool = False, message: str = "") -> CommitInfo:
         from pachlite.pfs import files
 

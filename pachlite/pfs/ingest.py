@@ -5,7 +5,8 @@ every target path is validated and every file opened once. As pachctl does, a sy
 file is put as the file's content and a symlink to a directory fails the put (pachctl fails
 reading it); unlike pachctl, which skips an unreadable directory without a word, pachlite fails
 the put naming it: skipping would drop data silently. Then the files are stored by a small
-thread pool: hashing and file I/O release the GIL, so two cores hash and copy at once.
+thread pool: hashing and file I/O release the GIL, so two cores hash and copy at once, and a
+durable store syncs the batch's objects together at its end (`ObjectStore.sync_objects`).
 """
 
 from __future__ import annotations
@@ -99,11 +100,18 @@ def store_files(
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> list[Put]:
-    """Store local files as objects in parallel; returns the Put operations for them."""
+    """Store local files as objects in parallel; returns the Put operations for them.
+
+    Each worker reads a file whole, hashes it and writes the object: hashing and file I/O
+    release the GIL, so one file's hash overlaps another's write. A durable store
+    (PACHLITE_FSYNC=1) fsyncs the batch's new objects together once all are written, before
+    returning: the caller's metadata transaction then names only objects on disk.
+    """
+    unsynced: list[str] = []  # list.append is atomic: the workers share it
 
     def store_one(item: LocalFile) -> Put:
         try:
-            digest, size = objects.put_file(item.source, progress)
+            digest, size = objects.put_file(item.source, progress, unsynced)
         except FileNotFoundError:
             raise FetchFailed(f"{item.source} disappeared while it was being stored") from None
         except PermissionError:
@@ -111,9 +119,12 @@ def store_files(
         return Put(item.target, digest, size, append)
 
     if len(files) <= 1:
-        return [store_one(item) for item in files]
-    with ThreadPoolExecutor(max_workers=workers or min(8, os.cpu_count() or 2)) as pool:
-        return list(pool.map(store_one, files))
+        ops = [store_one(item) for item in files]
+    else:
+        with ThreadPoolExecutor(max_workers=workers or min(8, os.cpu_count() or 2)) as pool:
+            ops = list(pool.map(store_one, files))
+    objects.sync_objects(unsynced)
+    return ops
 
 
 def store_stream(

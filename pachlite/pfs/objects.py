@@ -68,29 +68,69 @@ class ObjectStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def put_bytes(self, data: bytes) -> tuple[str, int]:
+    def put_bytes(self, data: bytes, unsynced: list[str] | None = None) -> tuple[str, int]:
+        """Store bytes. With `unsynced` (a durable store's batch), a new object is not fsynced
+        here: its hash is appended, and the caller must `sync_objects` them before any
+        metadata names them."""
         self.require_writable()
         digest = hash_bytes(data)
         if not self.has(digest):
             try:
-                self._write_new(digest, (data,))
+                self._write_new(digest, (data,), sync=unsynced is None)
             except OSError as exc:
                 raise from_os_error(exc, f"storing {len(data)} bytes") from None
+            if unsynced is not None and self.durable:
+                unsynced.append(digest)
         return digest, len(data)
 
     def put_file(
-        self, source: str | os.PathLike[str], progress: Progress | None = None
+        self,
+        source: str | os.PathLike[str],
+        progress: Progress | None = None,
+        unsynced: list[str] | None = None,
     ) -> tuple[str, int]:
-        """Store a local file; small files are read once, large ones streamed."""
-        with open(source, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        """Store a local file; small files are read whole in one read, large ones streamed.
+        `unsynced` as for `put_bytes` (small files; a streamed one is synced here)."""
+        fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            size = os.fstat(fd).st_size
             if size <= SMALL_FILE:
-                data = handle.read()
-                result = self.put_bytes(data)
-                if progress:
-                    progress(len(data))
-                return result
-            return self.put_stream(handle, progress)
+                data = _read_whole(fd, size)
+            else:
+                with os.fdopen(fd, "rb", closefd=False) as handle:
+                    return self.put_stream(handle, progress)
+        finally:
+            os.close(fd)
+        result = self.put_bytes(data, unsynced)
+        if progress:
+            progress(len(data))
+        return result
+
+    def sync_objects(self, digests: Iterable[str], workers: int = 8) -> None:
+        """Make objects written with `unsynced` durable: fsync each one, then each fan-out
+        directory holding them once. Several at a time, so the file system can commit them
+        in groups rather than one journal commit per object."""
+        if not self.durable:
+            return
+        digests = list(digests)
+        if not digests:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        def fsync_path(path: str) -> None:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+        folders = sorted({f"{self._dir_str}/{digest[:2]}" for digest in digests})
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(fsync_path, [self._path_str(d) for d in digests]))
+                list(pool.map(fsync_path, folders))
+        except OSError as exc:
+            raise from_os_error(exc, "syncing new objects to disk") from None
 
     def put_stream(self, stream: BinaryIO, progress: Progress | None = None) -> tuple[str, int]:
         return self.put_chunks(iter(lambda: stream.read(CHUNK), b""), progress)
@@ -134,15 +174,17 @@ class ObjectStore:
             tmp.unlink(missing_ok=True)
             raise
 
-    def _write_new(self, digest: str, chunks: Iterable[bytes]) -> None:
+    def _write_new(self, digest: str, chunks: Iterable[bytes], *, sync: bool = True) -> None:
+        """Write to a temporary name, then rename it to the hash: whole or absent. A durable
+        store fsyncs the file and its folder unless `sync` is off (the caller syncs later)."""
         tmp = f"{self._tmp_str}/{uuid.uuid4().hex}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
         try:
             for chunk in chunks:
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(fd, view) :]
-            if self.durable:
+            if self.durable and sync:
                 os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -151,7 +193,8 @@ class ObjectStore:
             raise
         os.close(fd)
         os.replace(tmp, self._path_str(digest))
-        self._sync_dir(digest)
+        if sync:
+            self._sync_dir(digest)
 
     def _tmp_path(self) -> Path:
         return self.tmp / uuid.uuid4().hex
@@ -242,6 +285,18 @@ class ObjectStore:
 
     def stale_temp_files(self) -> list[Path]:
         return list(self.tmp.iterdir()) if self.tmp.is_dir() else []
+
+
+def _read_whole(fd: int, size: int) -> bytes:
+    """A file's content, in one read when it still has the size fstat gave; read on to the
+    end when it does not (a file that grew, or a short read)."""
+    data = os.read(fd, size + 1)  # one byte more tells a file that grew
+    if len(data) == size:
+        return data
+    parts = [data]
+    while more := os.read(fd, CHUNK):
+        parts.append(more)
+    return b"".join(parts)
 
 
 class _SourceFailed(Exception):
