@@ -482,7 +482,9 @@ def main(argv: list[str] | None = None) -> None:
         help="largest job curve size DVC runs at (its repro copies every file)",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, a minute or two")
-    parser.add_argument("--out", type=Path, default=BENCH.parent / "docs/performance-scaling.png")
+    parser.add_argument(
+        "--out", type=Path, help="the PNG (default docs/performance-scaling.png; --quick: in /tmp)"
+    )
     parser.add_argument("--table", type=Path, help="also write the markdown tables here")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--from-json", type=Path, help="redraw from a --json file, no measuring")
@@ -500,8 +502,13 @@ def main(argv: list[str] | None = None) -> None:
         args.table.write_text(text + "\n")
     if args.json:
         args.json.write_text(json.dumps({"stamp": label, "curves": results}, indent=1) + "\n")
-    plot(results, label, args.out)
-    log(f"wrote {args.out}")
+    out = args.out or (
+        Path(tempfile.gettempdir()) / "scaling-quick.png"
+        if args.quick
+        else BENCH.parent / "docs" / "performance-scaling.png"
+    )
+    plot(results, label, out)
+    log(f"wrote {out}")
 
 
 def measure_all(args: argparse.Namespace) -> tuple[str, dict[str, list[Row]]]:
@@ -522,11 +529,20 @@ def measure_all(args: argparse.Namespace) -> tuple[str, dict[str, list[Row]]]:
     log(f"dvc: {dvc or NOT_INSTALLED}; datums {datums}")
     began, start = stamp(), time.perf_counter()
     results: dict[str, list[Row]] = {}
-    results["cli"] = curve_cli(cli_runs, dvc)
-    results["puts"] = curve_puts(put_sizes)
-    results["ingest"] = curve_ingest(ingest_sizes, ingest_size, dvc)
-    results["history"] = curve_history(history, dvc)
-    results["all-skipped"], results["incremental"] = curve_jobs(datums, dvc, args.dvc_max_datums)
+
+    def keep(curve: str, rows: list[Row]) -> None:
+        """Each curve saved to --json as soon as it is measured, so a long run's part survives."""
+        results[curve] = rows
+        if args.json:
+            args.json.write_text(json.dumps({"stamp": f"{began} (partial)", "curves": results}))
+
+    keep("cli", curve_cli(cli_runs, dvc))
+    keep("puts", curve_puts(put_sizes))
+    keep("ingest", curve_ingest(ingest_sizes, ingest_size, dvc))
+    keep("history", curve_history(history, dvc))
+    skipped, incremental = curve_jobs(datums, dvc, args.dvc_max_datums)
+    keep("all-skipped", skipped)
+    keep("incremental", incremental)
     minutes = (time.perf_counter() - start) / 60
     load = os.getloadavg()
     return f"{began}; {minutes:.0f} min, load at end {load[0]:.1f}", results
