@@ -311,10 +311,13 @@ def curve_cli(runs: int, dvc: str | None) -> list[Row]:
 def markdown(results: dict[str, list[Row]], stamp: str) -> str:
     out = [f"Scaling curves, {stamp}", ""]
     for curve in CURVES:
-        rows = results[curve]
-        header = list(rows[0])
+        rows = results.get(curve, [])
         out.append(f"**{curve}: {TITLES[curve]}**")
         out.append("")
+        if not rows:  # a partial --json (the run stopped before this curve)
+            out.extend(["(not measured)", ""])
+            continue
+        header = list(rows[0])
         out.append("| " + " | ".join(header) + " |")
         out.append("| " + " | ".join("---:" for _ in header) + " |")
         for row in rows:
@@ -351,7 +354,7 @@ def plot(results: dict[str, list[Row]], stamp: str, out: Path) -> None:
     ) -> None:
         ax = panels[curve]
         for column, label, style in series:
-            xs, ys = _numbers(results[curve], x, column)
+            xs, ys = _numbers(results.get(curve, []), x, column)
             if xs:
                 ax.plot(xs, ys, style, label=label, linewidth=1.8, markersize=6)
         ax.set_xscale("log")
@@ -366,7 +369,8 @@ def plot(results: dict[str, list[Row]], stamp: str, out: Path) -> None:
         ax.set_ylabel(ylabel)
         ax.set_title(TITLES[curve], fontsize=11)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=9)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=9)
 
     lines(
         "puts",
@@ -431,7 +435,7 @@ def plot(results: dict[str, list[Row]], stamp: str, out: Path) -> None:
     )
 
     ax = panels["cli"]
-    rows = [r for r in results["cli"] if isinstance(r["median ms"], int | float)]
+    rows = [r for r in results.get("cli", []) if isinstance(r["median ms"], int | float)]
     names = [str(r["command"]) for r in rows]
     values = [float(str(r["median ms"])) for r in rows]
     colors = [
