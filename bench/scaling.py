@@ -337,9 +337,9 @@ def plot(results: dict[str, list[Row]], stamp: str, out: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+    plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1000 else f"{v:g}")
 
     fig, axes = plt.subplots(2, 3, figsize=(16, 9.5))
     panels = dict(zip(CURVES, axes.flat, strict=True))
@@ -360,6 +360,7 @@ def plot(results: dict[str, list[Row]], stamp: str, out: Path) -> None:
         ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         else:
             ax.set_ylim(bottom=0)
         for axis in (ax.xaxis, ax.yaxis):
