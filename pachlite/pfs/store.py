@@ -15,7 +15,8 @@ from pachlite.errors import DiskFull, StoreCorrupt, StoreNotWritable, from_os_er
 from pachlite.pfs.db import RECOVERY_HINT, Database
 from pachlite.pfs.localfs import makedirs
 from pachlite.pfs.objects import ObjectStore
-from pachlite.pfs.tree import Node, TreeReader, decode
+from pachlite.pfs.nodes import Index, Node, parse
+from pachlite.pfs.tree import TreeReader
 
 DEFAULT_ROOT = ".pachlite"
 ROOT_ENV = "PACHLITE_ROOT"
@@ -62,16 +63,16 @@ class Store:
         """Refuse a change before any byte of it is written."""
         self.objects.require_writable()
 
-    def _load_tree(self, digest: str) -> Node:
+    def _load_tree(self, digest: str) -> Node | Index:
         unsaved = self._unsaved.get(digest)
         if unsaved is not None:
-            return decode(unsaved[0])
+            return parse(unsaved[0])
         row = self.db.one("SELECT body FROM trees WHERE hash = ?", (digest,))
         if row is None:
             raise StoreCorrupt(
                 f"directory node {digest[:12]} is missing", "run `pachlite fsck` for details"
             )
-        return decode(row["body"])
+        return parse(row["body"])
 
     def save_tree(self, digest: str, body: str, size: int) -> None:
         self.db.execute(
