@@ -22,9 +22,9 @@ from pachlite.errors import AlreadyExists, Conflict, InvalidArgument, PachliteEr
 from pachlite.model import BackupInfo
 from pachlite.pfs.db import Database, translate
 from pachlite.pfs.migrations import MIGRATIONS
+from pachlite.pfs.nodes import Index, parse
 from pachlite.pfs.objects import ObjectStore
 from pachlite.pfs.store import META, Store, create_root
-from pachlite.pfs.nodes import Index, parse
 
 
 def backup(store: Store, destination: Path) -> BackupInfo:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from pachlite.errors import PachliteError, StoreCorrupt
 from pachlite.model import FsckReport
+from pachlite.pfs.nodes import Index, Piece, parse
 from pachlite.pfs.objects import ObjectStore
 from pachlite.pfs.store import Store
-from pachlite.pfs.nodes import Index, Piece, parse
 from pachlite.pfs.tree import node_hash
 
 STALE_TEMP_S = 600

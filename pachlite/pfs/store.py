@@ -14,8 +14,8 @@ from pathlib import Path
 from pachlite.errors import DiskFull, StoreCorrupt, StoreNotWritable, from_os_error
 from pachlite.pfs.db import RECOVERY_HINT, Database
 from pachlite.pfs.localfs import makedirs
-from pachlite.pfs.objects import ObjectStore
 from pachlite.pfs.nodes import Index, Node, parse
+from pachlite.pfs.objects import ObjectStore
 from pachlite.pfs.tree import TreeReader
 
 DEFAULT_ROOT = ".pachlite"

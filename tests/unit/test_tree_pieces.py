@@ -78,7 +78,7 @@ def test_same_content_gives_same_root_however_it_was_built() -> None:
     assert trees.build(shuffled) == at_once
     half = trees.build(wanted[::2])
     assert trees.edit(half, put=wanted[1::2]) == at_once
-    grown = trees.build(wanted + ["f0000500x"])
+    grown = trees.build([*wanted, "f0000500x"])
     assert trees.edit(grown, delete=["f0000500x"]) == at_once
 
 
@@ -143,4 +143,4 @@ def test_an_old_unsplit_large_node_still_reads_and_is_split_when_edited() -> Non
     assert decode(flat) == trees.reader.node(digest)
     edited = trees.edit(root, put=["f0000001x"])
     assert isinstance(trees.directory(edited), Index)
-    assert edited == Pieces().build(sorted(wanted + ["f0000001x"]))
+    assert edited == Pieces().build(sorted([*wanted, "f0000001x"]))
