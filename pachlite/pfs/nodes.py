@@ -20,6 +20,7 @@ import json
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 FILE = "f"
 DIR = "d"
@@ -29,8 +30,10 @@ AVERAGE_PIECE = 1024  # pieces end where a name's hash is 0 mod this (a power of
 MAX_PIECE = 4096  # ... or after this many entries, for names that never hash to an end
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """A name's entry in a directory. A named tuple, not a dataclass: a million-entry listing
+    decodes a million of them, and a tuple is made several times faster than a frozen class."""
+
     kind: str  # FILE or DIR
     hash: str  # object hash for files, node hash for directories
     size: int
@@ -81,7 +84,8 @@ def encode_sorted(entries: list[tuple[str, Entry]]) -> str:
 
 def decode(body: str) -> Node:
     """A flat node (a piece is one too); insertion order is name order."""
-    return {name: Entry(kind, digest, size) for name, kind, digest, size in json.loads(body)}
+    make = Entry._make
+    return {row[0]: make(row[1:]) for row in json.loads(body)}
 
 
 def encode_index(index: Index) -> str:

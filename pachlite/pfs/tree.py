@@ -11,6 +11,7 @@ iterative: a tree thousands of directories deep is as good as any other.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -55,7 +56,9 @@ class TreeReader:
 
     def __init__(self, load: Loader, cache_entries: int = 200_000) -> None:
         self._load = load
-        self._cache: dict[str, tuple[Listing, int]] = {}  # hash -> (node, entries), oldest first
+        # hash -> (node, entries), oldest first; an OrderedDict pops its oldest in O(1), where a
+        # dict's first item is found by skipping every slot popped before it.
+        self._cache: OrderedDict[str, tuple[Listing, int]] = OrderedDict()
         self._held = 0
         self._cache_entries = cache_entries
 
@@ -89,7 +92,7 @@ class TreeReader:
         """Cache a node, dropping the oldest ones until the entries held fit the bound."""
         weight = max(weight, 1)
         while self._cache and self._held + weight > self._cache_entries:
-            _, (_, dropped) = _pop_oldest(self._cache)
+            _, (_, dropped) = self._cache.popitem(last=False)
             self._held -= dropped
         self._cache[digest] = (node, weight)
         self._held += weight
@@ -159,11 +162,6 @@ class TreeReader:
             added = dict(self.files(after, at)) if after else {}
             for child in sorted(removed.keys() | added.keys()):
                 yield child, removed.get(child), added.get(child)
-
-
-def _pop_oldest(cache: dict[str, tuple[Listing, int]]) -> tuple[str, tuple[Listing, int]]:
-    oldest = next(iter(cache))
-    return oldest, cache.pop(oldest)
 
 
 def _changed(old: Listing, new: Listing) -> tuple[Listing, Listing]:
