@@ -22,7 +22,7 @@ from pachlite.errors import Conflict
 from pachlite.paths import split
 from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.store import Store
-from pachlite.pfs.tree import FILE, Entry, Node, TreeEditor
+from pachlite.pfs.tree import FILE, Entry, Listing, TreeEditor
 
 
 def stage(store: Store, commit: CommitRecord, path: str, entry: Entry, *, append: bool) -> int:
@@ -81,7 +81,7 @@ def _base_entry(store: Store, commit: CommitRecord, path: str) -> Entry | None:
     files when it was staged, so an ancestor is a file exactly when the tree or a row says so.
     """
     parts = split(path)
-    node: Node | None = store.trees.node(commit.tree)
+    node: Listing | None = store.trees.node(commit.tree)
     for depth, name in enumerate(parts[:-1]):
         prefix = "/" + "/".join(parts[: depth + 1])
         found = node.get(name) if node is not None else None

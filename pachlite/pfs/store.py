@@ -18,7 +18,7 @@ from pachlite.pfs.localfs import makedirs
 # The database (sqlite3), object store (hashlib) and tree codec (json) load when a store opens,
 # not with this module: the CLI reads the constants below for `--help` and `--version`.
 if TYPE_CHECKING:
-    from pachlite.pfs.tree import Node
+    from pachlite.pfs.nodes import Index, Node
 
 DEFAULT_ROOT = ".pachlite"
 ROOT_ENV = "PACHLITE_ROOT"
@@ -69,18 +69,18 @@ class Store:
         """Refuse a change before any byte of it is written."""
         self.objects.require_writable()
 
-    def _load_tree(self, digest: str) -> Node:
-        from pachlite.pfs.tree import decode
+    def _load_tree(self, digest: str) -> Node | Index:
+        from pachlite.pfs.nodes import parse
 
         unsaved = self._unsaved.get(digest)
         if unsaved is not None:
-            return decode(unsaved[0])
+            return parse(unsaved[0])
         row = self.db.one("SELECT body FROM trees WHERE hash = ?", (digest,))
         if row is None:
             raise StoreCorrupt(
                 f"directory node {digest[:12]} is missing", "run `pachlite fsck` for details"
             )
-        return decode(row["body"])
+        return parse(row["body"])
 
     def save_tree(self, digest: str, body: str, size: int) -> None:
         self.db.execute(

@@ -11,68 +11,98 @@ iterative: a tree thousands of directories deep is as good as any other.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from pachlite.errors import Conflict
+from pachlite.errors import Conflict, StoreCorrupt
 from pachlite.paths import join, split
+from pachlite.pfs.nodes import (
+    DIR,
+    FILE,
+    SPLIT,
+    Entry,
+    Index,
+    Node,
+    Saver,
+    SplitEntries,
+    SplitNode,
+    decode,
+    encode,
+    node_hash,
+    save_index,
+    save_split,
+)
 
-FILE = "f"
-DIR = "d"
+__all__ = ["DIR", "EMPTY_BODY", "EMPTY_TREE", "FILE", "Entry", "Node", "TreeEditor", "TreeReader"]
+__all__ += ["decode", "encode", "node_hash"]
 
-
-@dataclass(frozen=True)
-class Entry:
-    kind: str  # FILE or DIR
-    hash: str  # object hash for files, node hash for directories
-    size: int
-
-    @property
-    def is_dir(self) -> bool:
-        return self.kind == DIR
-
-
-Node = dict[str, Entry]
-Loader = Callable[[str], Node]
-Saver = Callable[[str, str, int], None]  # (hash, body, size)
-
-
-def encode(node: Node) -> str:
-    return json.dumps(
-        [[name, node[name].kind, node[name].hash, node[name].size] for name in sorted(node)],
-        separators=(",", ":"),
-    )
-
-
-def decode(body: str) -> Node:
-    return {name: Entry(kind, digest, size) for name, kind, digest, size in json.loads(body)}
-
-
-def node_hash(body: str) -> str:
-    return hashlib.sha256(body.encode()).hexdigest()
+Loader = Callable[[str], "Node | Index"]
 
 
 EMPTY_BODY = encode({})
 EMPTY_TREE = node_hash(EMPTY_BODY)
 
 
+Listing = Mapping[str, Entry]  # a directory as read: a flat node or a SplitNode
+
+
 class TreeReader:
-    """Read-only queries over trees, with a cache of decoded nodes (nodes never change)."""
+    """Read-only queries over trees, with a cache of decoded nodes (nodes never change).
 
-    def __init__(self, load: Loader, cache_size: int = 4096) -> None:
+    The cache is bounded by entries held, not nodes: a million-entry directory read piece by
+    piece never holds more than `cache_entries` of them at once.
+    """
+
+    def __init__(self, load: Loader, cache_entries: int = 200_000) -> None:
         self._load = load
-        self._cache: dict[str, Node] = {}
-        self._cache_size = cache_size
+        # hash -> (node, entries), oldest first; an OrderedDict pops its oldest in O(1), where a
+        # dict's first item is found by skipping every slot popped before it.
+        self._cache: OrderedDict[str, tuple[Listing, int]] = OrderedDict()
+        self._held = 0
+        self._cache_entries = cache_entries
 
-    def node(self, digest: str) -> Node:
-        node = self._cache.get(digest)
-        if node is None:
-            if len(self._cache) >= self._cache_size:
-                self._cache.clear()
-            node = self._cache[digest] = self._load(digest)
-        return node
+    def node(self, digest: str) -> Listing:
+        """A directory's entries by name; iterating yields names in order."""
+        cached = self._cache.get(digest)
+        if cached is not None:
+            return cached[0]
+        loaded = self._load(digest)
+        if isinstance(loaded, Index):
+            node: Listing = SplitNode(loaded, self.piece)
+            self._remember(digest, node, len(loaded.pieces))
+            return node
+        self._remember(digest, loaded, len(loaded))
+        return loaded
+
+    def piece(self, digest: str) -> Node:
+        """One piece of a directory stored in pieces (a flat node)."""
+        cached = self._cache.get(digest)
+        if cached is not None and isinstance(cached[0], dict):
+            return cached[0]
+        loaded = self._load(digest)
+        if isinstance(loaded, Index):
+            raise StoreCorrupt(
+                f"directory piece {digest[:12]} is an index node", "run `pachlite fsck` for details"
+            )
+        self._remember(digest, loaded, len(loaded))
+        return loaded
+
+    def _remember(self, digest: str, node: Listing, weight: int) -> None:
+        """Cache a node, dropping the oldest ones until the entries held fit the bound."""
+        weight = max(weight, 1)
+        while self._cache and self._held + weight > self._cache_entries:
+            _, (_, dropped) = self._cache.popitem(last=False)
+            self._held -= dropped
+        self._cache[digest] = (node, weight)
+        self._held += weight
+
+    def items(self, digest: str) -> Iterator[tuple[str, Entry]]:
+        """A directory's entries in name order, streamed piece by piece when it is split."""
+        node = self.node(digest)
+        if isinstance(node, SplitNode):
+            return node.sorted_items()
+        return iter(sorted(node.items()))
 
     def lookup(self, root: str, path: str) -> Entry | None:
         """The entry at a cleaned path; the root is a directory entry of size -1 (unknown)."""
@@ -85,7 +115,7 @@ class TreeReader:
 
     def walk(self, digest: str, path: str = "/") -> Iterator[tuple[str, Entry]]:
         """Every entry below a directory, depth first, in path order (directories included)."""
-        stack = [(path, iter(sorted(self.node(digest).items())))]
+        stack = [(path, self.items(digest))]
         while stack:
             base, entries = stack[-1]
             item = next(entries, None)
@@ -96,7 +126,7 @@ class TreeReader:
             child = join(base, name)
             yield child, entry
             if entry.is_dir:
-                stack.append((child, iter(sorted(self.node(entry.hash).items()))))
+                stack.append((child, self.items(entry.hash)))
 
     def files(self, entry: Entry, path: str) -> Iterator[tuple[str, Entry]]:
         """The files at or under a path."""
@@ -120,7 +150,7 @@ class TreeReader:
                 if before.hash == after.hash and before.kind == after.kind:
                     continue
                 if before.is_dir and after.is_dir:
-                    old_node, new_node = self.node(before.hash), self.node(after.hash)
+                    old_node, new_node = _changed(self.node(before.hash), self.node(after.hash))
                     names = sorted(old_node.keys() | new_node.keys(), reverse=True)
                     stack.extend((join(at, n), old_node.get(n), new_node.get(n)) for n in names)
                     continue
@@ -134,9 +164,21 @@ class TreeReader:
                 yield child, removed.get(child), added.get(child)
 
 
+def _changed(old: Listing, new: Listing) -> tuple[Listing, Listing]:
+    """Two directories less what they certainly share: when both are split, the entries of the
+    pieces found on both sides are equal and dropped (a name lives in one piece a side)."""
+    if isinstance(old, SplitNode) and isinstance(new, SplitNode):
+        shared = {p.hash for p in old.index.pieces} & {p.hash for p in new.index.pieces}
+        return old.entries_outside(shared), new.entries_outside(shared)
+    return old, new
+
+
+Entries = Node | SplitEntries
+
+
 @dataclass
 class _MutableDir:
-    entries: Node
+    entries: Entries
     children: dict[str, _MutableDir] = field(default_factory=dict)
 
 
@@ -145,7 +187,7 @@ class TreeEditor:
 
     def __init__(self, reader: TreeReader, root: str) -> None:
         self._reader = reader
-        self._root = _MutableDir(dict(reader.node(root)))
+        self._root = _MutableDir(self._editable(root))
 
     def put(self, path: str, entry: Entry) -> None:
         """Place a file (or a whole directory entry, for copies) at a cleaned path."""
@@ -217,13 +259,30 @@ class TreeEditor:
             return EMPTY_TREE, 0
         return root.hash, root.size
 
+    def _editable(self, digest: str) -> Entries:
+        node = self._reader.node(digest)
+        if isinstance(node, SplitNode):
+            return SplitEntries(node.index, self._reader.piece)
+        return dict(node)
+
     @staticmethod
     def _write(node: _MutableDir, save: Saver) -> Entry | None:
-        if not node.entries:
+        """One directory saved: flat up to SPLIT entries, in pieces above (by count alone, so
+        the same content always has the same form and hash)."""
+        entries = node.entries
+        if not entries:
             return None
-        body = encode(node.entries)
+        if isinstance(entries, SplitEntries):
+            if len(entries) > SPLIT:
+                digest, size = save_index(entries.save(save), save)
+                return Entry(DIR, digest, size)
+            entries = dict(entries.all_items())
+        if len(entries) > SPLIT:
+            digest, size = save_index(save_split(sorted(entries.items()), save), save)
+            return Entry(DIR, digest, size)
+        body = encode(entries)
         digest = node_hash(body)
-        size = sum(entry.size for entry in node.entries.values())
+        size = sum(entry.size for entry in entries.values())
         save(digest, body, size)
         return Entry(DIR, digest, size)
 
@@ -234,7 +293,7 @@ class TreeEditor:
             entry = node.entries.get(name)
             if entry is None or not entry.is_dir:
                 return None
-            child = node.children[name] = _MutableDir(dict(self._reader.node(entry.hash)))
+            child = node.children[name] = _MutableDir(self._editable(entry.hash))
         return child
 
     def _dir_for_write(

@@ -223,3 +223,32 @@ def test_daemons_started_by_datums_die_with_them(client: Client, tmp_path: Path)
     started = [int(p.read_text()) for p in pids.iterdir()]
     assert len(started) == 4
     assert not [pid for pid in started if os.path.exists(f"/proc/{pid}")]
+
+
+def test_fsck_walks_a_directory_stored_in_pieces_and_finds_a_damaged_piece(
+    client: Client,
+) -> None:
+    import json
+
+    from pachlite.pfs.nodes import SPLIT, Index, parse
+
+    client.create_repo("data")
+    with client.commit("data@master") as commit:
+        for i in range(SPLIT + 500):
+            client.put_file_bytes(f"data@{commit.id}:/many/f{i:05d}", b"x")
+    many = client.inspect_file("data@master:/many").hash
+    index = parse(client.store.db.one("SELECT body FROM trees WHERE hash = ?", (many,))["body"])
+    assert isinstance(index, Index) and len(index.pieces) > 1
+    assert len(client.list_file("data@master:/many")) == SPLIT + 500
+    assert client.get_file("data@master:/many/f04321") == b"x"
+    assert client.fsck().ok
+    piece = index.pieces[1].hash
+    with sqlite3.connect(client.store.root / "meta.sqlite") as db:  # one entry lost from a piece
+        (body,) = db.execute("SELECT body FROM trees WHERE hash = ?", (piece,)).fetchone()
+        db.execute(
+            "UPDATE trees SET body = ? WHERE hash = ?", (json.dumps(json.loads(body)[1:]), piece)
+        )
+    assert any(piece[:12] in p and "does not match" in p for p in client.fsck().problems)
+    with sqlite3.connect(client.store.root / "meta.sqlite") as db:  # a piece lost
+        db.execute("DELETE FROM trees WHERE hash = ?", (piece,))
+    assert any(f"directory node {piece[:12]} is missing" in p for p in client.fsck().problems)
