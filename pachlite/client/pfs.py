@@ -266,7 +266,7 @@ class PfsVerbs:
         """Put the files `plan_put` listed for `target`, as `put_file(recursive=True)` would,
         without walking and opening the tree a second time (the CLI plans first, to size its
         progress bar)."""
-        from pachlite.pfs import ingest
+        from pachlite.pfs import files, ingest
 
         file_ref = parse_file_ref(target)
         files.check_writable(self.store, file_ref.commit)
