@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -26,6 +25,8 @@ class JsonValue(Protocol):
 
 
 def emit_json(items: Sequence[JsonValue] | JsonValue, *, single: bool = False) -> None:
+    import json  # only for `-o json`: a text listing loads no JSON codec
+
     if single:
         assert not isinstance(items, Sequence)
         click.echo(json.dumps(items.to_json(), indent=2, sort_keys=True))
@@ -36,6 +37,8 @@ def emit_json(items: Sequence[JsonValue] | JsonValue, *, single: bool = False) -
 
 
 def emit_data(data: dict[str, Any]) -> None:
+    import json
+
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 

@@ -18,7 +18,6 @@ from pachlite.pfs.provenance import upstream_branches
 from pachlite.pfs.records import CommitRecord, RepoRecord
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
-from pachlite.pfs.tree import EMPTY_TREE
 
 
 def new_commit_set(store: Store) -> str:
@@ -37,6 +36,8 @@ def insert_commit(
     description: str = "",
 ) -> int:
     """A new open commit whose content starts as its parent's; returns its row id."""
+    from pachlite.pfs.tree import EMPTY_TREE  # here: `list commit` imports this module
+
     cursor = store.db.execute(
         """INSERT INTO commits (repo_id, commit_id, branch, parent, origin, description,
                                 started, tree)

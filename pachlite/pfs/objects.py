@@ -8,25 +8,35 @@ never returned. Objects are read-only files, which lets the worker hard-link the
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pachlite.errors import StoreCorrupt, StoreNotWritable, from_os_error
 from pachlite.pfs.localfs import makedirs
 
 CHUNK = 1 << 20
 SMALL_FILE = 8 << 20  # read whole below this; stream above
-EMPTY_HASH = hashlib.sha256(b"").hexdigest()
+EMPTY_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # of b""
 
 Progress = Callable[[int], None]
 
+if TYPE_CHECKING:
+    import hashlib
+
+
+def sha256(data: bytes = b"") -> hashlib._Hash:
+    """`hashlib.sha256`, imported on the first hash: loading OpenSSL costs a CLI start ~3 ms,
+    and the verbs that only read metadata (`list repo`, `inspect commit`) never hash."""
+    from hashlib import sha256
+
+    return sha256(data)
+
 
 def hash_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data).hexdigest()
 
 
 class ObjectStore:
@@ -148,7 +158,7 @@ class ObjectStore:
             raise from_os_error(exc, "storing data in the object store") from None
 
     def _put_chunks(self, chunks: Iterable[bytes], progress: Progress | None) -> tuple[str, int]:
-        hasher = hashlib.sha256()
+        hasher = sha256()
         size = 0
         tmp = self._tmp_path()
         try:
@@ -218,7 +228,7 @@ class ObjectStore:
 
     def iter_verified(self, digest: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
         """Stream the content; raises StoreCorrupt after the last chunk if the hash differs."""
-        hasher = hashlib.sha256()
+        hasher = sha256()
         with open(self._open(digest), "rb") as handle:
             while chunk := handle.read(chunk_size):
                 hasher.update(chunk)
@@ -229,7 +239,7 @@ class ObjectStore:
     def copy_verified(self, digest: str, target: Path) -> None:
         """Write the object to a new file `target` (mode 0444), hashing every byte on the way:
         StoreCorrupt, and no `target` left, if the stored bytes do not match their hash."""
-        hasher = hashlib.sha256()
+        hasher = sha256()
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
         try:
             with open(self._open(digest), "rb") as source:
@@ -258,7 +268,7 @@ class ObjectStore:
 
     def verify(self, digest: str) -> bool:
         """Whether the object hashes to its name; StoreCorrupt if it is missing."""
-        hasher = hashlib.sha256()
+        hasher = sha256()
         with open(self._open(digest), "rb") as handle:
             while chunk := handle.read(CHUNK):
                 hasher.update(chunk)

@@ -17,12 +17,17 @@ commit's staged puts add to its tree's size, so `inspect commit` stays exact wit
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 from pachlite.errors import Conflict
 from pachlite.paths import split
 from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.store import Store
-from pachlite.pfs.tree import FILE, Entry, Listing, TreeEditor
+
+# The tree codec (json, hashlib) is imported by the functions that build entries or trees:
+# `refs` asks `has_staged` of every commit it hands out, and `list commit` builds no tree.
+if TYPE_CHECKING:
+    from pachlite.pfs.tree import Entry, Listing, TreeEditor
 
 
 def stage(store: Store, commit: CommitRecord, path: str, entry: Entry, *, append: bool) -> int:
@@ -31,6 +36,8 @@ def stage(store: Store, commit: CommitRecord, path: str, entry: Entry, *, append
 
     Refuses what writing the tree would refuse: a file in place of a directory, or below a
     file. An append to an existing file stores the joined content as a new object."""
+    from pachlite.pfs.tree import FILE, Entry
+
     base = _base_entry(store, commit, path)
     # The row at `path`, else the first row below it: every path starting "path/" sorts
     # between "path/" and "path0" ('0' follows '/'). A UNION of two index searches, since an
@@ -142,6 +149,8 @@ def _settle_in_memory(store: Store, row_id: int) -> str | None:
 
 def _staged_tree(store: Store, row_id: int) -> TreeEditor | None:
     """The commit's tree with its staged puts placed, not yet flushed; None if none."""
+    from pachlite.pfs.tree import FILE, Entry, TreeEditor
+
     tree = store.db.scalar("SELECT tree FROM commits WHERE id = ?", (row_id,))
     rows = store.db.all("SELECT path, hash, size FROM staged_puts WHERE commit_row = ?", (row_id,))
     if tree is None or not rows:

@@ -9,16 +9,19 @@ re-initialising it would hide every commit.
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pachlite.errors import DiskFull, StoreCorrupt, StoreNotWritable, from_os_error
 from pachlite.pfs.localfs import makedirs
 
-# The database (sqlite3), object store (hashlib) and tree codec (json) load when a store opens,
-# not with this module: the CLI reads the constants below for `--help` and `--version`.
+# The database (sqlite3) and object store load when a store opens, not with this module (the
+# CLI reads the constants below for `--help` and `--version`); the tree codec (json, hashlib)
+# loads when something first reads a tree (`Store.trees`).
 if TYPE_CHECKING:
     from pachlite.pfs.nodes import Index, Node
+    from pachlite.pfs.tree import TreeReader
 
 DEFAULT_ROOT = ".pachlite"
 ROOT_ENV = "PACHLITE_ROOT"
@@ -36,7 +39,6 @@ class Store:
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         from pachlite.pfs.db import Database
         from pachlite.pfs.objects import ObjectStore
-        from pachlite.pfs.tree import TreeReader
 
         self.root = resolve_root(root)
         create_root(self.root)
@@ -60,7 +62,14 @@ class Store:
         # staged puts (pachlite.pfs.staged) keeps them here for as long as it is open.
         self._unsaved: dict[str, tuple[str, int]] = {}
         self.settled_in_memory: dict[tuple[int, int], str] = {}  # (commit, staged bytes)
-        self.trees = TreeReader(self._load_tree)
+
+    @cached_property
+    def trees(self) -> TreeReader:
+        """Queries over trees; made (and the tree codec, json and hashlib loaded) on first use:
+        `list repo`, `list commit` and `inspect commit` read no tree."""
+        from pachlite.pfs.tree import TreeReader
+
+        return TreeReader(self._load_tree)
 
     def close(self) -> None:
         self.db.close()
