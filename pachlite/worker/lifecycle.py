@@ -151,14 +151,15 @@ class JobLifecycle:
 
 
 def files_under(store: Store, item: Item) -> Iterator[tuple[str, str, int]]:
-    """The files an input item names (itself, or every file under a directory)."""
+    """The files an input item names (itself, or every file under a directory). A file item
+    carries its hash and size, so only a directory's commit is looked up (its tree)."""
+    if not item.is_dir:
+        yield item.path.rstrip("/") or "/", item.hash, item.size
+        return
     commit = commit_by_id(store, require_repo(store, item.repo), item.commit)
     assert commit is not None
     path = item.path.rstrip("/") or "/"
-    if item.is_dir:
-        root = Entry("d", commit.tree, 0) if path == "/" else store.trees.lookup(commit.tree, path)
-        assert root is not None
-        for file_path, entry in store.trees.files(root, path):
-            yield file_path, entry.hash, entry.size
-    else:
-        yield path, item.hash, item.size
+    root = Entry("d", commit.tree, 0) if path == "/" else store.trees.lookup(commit.tree, path)
+    assert root is not None
+    for file_path, entry in store.trees.files(root, path):
+        yield file_path, entry.hash, entry.size
