@@ -218,15 +218,24 @@ def _empty_scratch(scratch: Path) -> None:
         if not keep:
             remove_tree(entry.path)
             continue
+        emptied = True
         for child in inside:
-            remove_tree(child.path)
-        try:
-            with os.scandir(entry.path) as still:
-                left = next(still, None) is not None
-        except OSError:
-            left = True
-        if left:
-            remove_tree(entry.path)
+            try:
+                if child.is_dir(follow_symlinks=False):
+                    remove_tree(child.path)
+                    emptied = False  # remove_tree leaves what it cannot remove: look again
+                else:
+                    os.unlink(child.path)  # a file or link: one call
+            except OSError:
+                emptied = False
+        if not emptied:
+            try:
+                with os.scandir(entry.path) as still:
+                    left = next(still, None) is not None
+            except OSError:
+                left = True
+            if left:
+                remove_tree(entry.path)
 
 
 def _recover(
