@@ -2,7 +2,8 @@
 
 Inputs are laid out by `materialize` (every byte hash-checked), and `pfs/out` starts empty
 (docs/semantics.md §2.3). Each attempt starts from an empty `pfs/`: a worker thread keeps
-one scratch directory for the job (`scratch/<job>/w<thread>`), emptied after each attempt
+one scratch directory for the job
+(`scratch/<project>/<pipeline>/<job>/w<thread>`), emptied after each attempt
 down to the bare directories it will make again (`pfs/`, `pfs/out/`, an input's directory),
 so a datum costs the file system its input files and outputs, not a directory tree made and
 removed each time (each of those is a journal write, milliseconds on a busy disk). A
@@ -45,7 +46,7 @@ class DatumContext:
     job_id: str
     spec: PipelineSpec
     workdir: str
-    scratch_root: Path
+    scratch: Path  # the job's: scratch/<project>/<pipeline>/<job ID>
     objects: ObjectStore
     files_under: FilesUnder
     extra_env: Mapping[str, str] = field(default_factory=dict)
@@ -95,7 +96,7 @@ def run_datum(
     started = time.time()
     recovered = False
     reason: str | None = None
-    scratch = ctx.scratch_root / ctx.job_id / f"w{threading.get_ident()}"
+    scratch = ctx.scratch / f"w{threading.get_ident()}"
     for attempt in range(1, tries + 1):
         try:
             try:
@@ -217,15 +218,24 @@ def _empty_scratch(scratch: Path) -> None:
         if not keep:
             remove_tree(entry.path)
             continue
+        emptied = True
         for child in inside:
-            remove_tree(child.path)
-        try:
-            with os.scandir(entry.path) as still:
-                left = next(still, None) is not None
-        except OSError:
-            left = True
-        if left:
-            remove_tree(entry.path)
+            try:
+                if child.is_dir(follow_symlinks=False):
+                    remove_tree(child.path)
+                    emptied = False  # remove_tree leaves what it cannot remove: look again
+                else:
+                    os.unlink(child.path)  # a file or link: one call
+            except OSError:
+                emptied = False
+        if not emptied:
+            try:
+                with os.scandir(entry.path) as still:
+                    left = next(still, None) is not None
+            except OSError:
+                left = True
+            if left:
+                remove_tree(entry.path)
 
 
 def _recover(

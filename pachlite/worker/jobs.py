@@ -61,7 +61,7 @@ def run_job(
         return job.finish(JobState.UNRUNNABLE, reason)
     job.begin(git_commit=process.git_commit(job.pipeline.workdir))
     # A rerun after a crash starts clean: no scratch from the killed run.
-    remove_tree(store.root / "scratch" / job.job.job_id)
+    remove_tree(job.scratch)
     try:
         base_job, base_tree = job.reset_output()
         with _bulk():
@@ -83,7 +83,9 @@ def run_job(
         # the job reset it). A store that cannot record even this raises.
         return job.finish(JobState.FAILURE, failure_reason(exc))
     finally:
-        remove_tree(store.root / "scratch" / job.job.job_id)
+        remove_tree(job.scratch)
+        with contextlib.suppress(OSError):  # no other job of this pipeline runs now
+            job.scratch.parent.rmdir()
 
 
 @contextlib.contextmanager

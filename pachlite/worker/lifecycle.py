@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from pachlite.model import JobState
 from pachlite.pfs import commits, provenance
@@ -66,6 +67,14 @@ class JobLifecycle:
     def inputs_ready(self) -> bool:
         return all(c.finished is not None for c in self.inputs())
 
+    @property
+    def scratch(self) -> Path:
+        """This job's scratch folder, `scratch/<project>/<pipeline>/<job ID>`: the job ID is
+        its commit set's (docs/semantics.md §5.2), shared by every pipeline's job in it, so
+        the pipeline is part of the path and two jobs of one commit set can run at once."""
+        scratch = self.store.root / "scratch" / self.spec.project
+        return scratch / self.pipeline.name / self.job.job_id
+
     def state(self) -> JobState:
         return job_table.state(self.store.db, self.id)
 
@@ -85,7 +94,7 @@ class JobLifecycle:
             job_id=self.job.job_id,
             spec=self.spec,
             workdir=workdir,
-            scratch_root=self.store.root / "scratch",
+            scratch=self.scratch,
             objects=self.store.objects,
             files_under=lambda item: files_under(self.store, item),
             extra_env={"PACHLITE_ROOT": str(self.store.root), **extra_env},
@@ -142,14 +151,15 @@ class JobLifecycle:
 
 
 def files_under(store: Store, item: Item) -> Iterator[tuple[str, str, int]]:
-    """The files an input item names (itself, or every file under a directory)."""
+    """The files an input item names (itself, or every file under a directory). A file item
+    carries its hash and size, so only a directory's commit is looked up (its tree)."""
+    if not item.is_dir:
+        yield item.path.rstrip("/") or "/", item.hash, item.size
+        return
     commit = commit_by_id(store, require_repo(store, item.repo), item.commit)
     assert commit is not None
     path = item.path.rstrip("/") or "/"
-    if item.is_dir:
-        root = Entry("d", commit.tree, 0) if path == "/" else store.trees.lookup(commit.tree, path)
-        assert root is not None
-        for file_path, entry in store.trees.files(root, path):
-            yield file_path, entry.hash, entry.size
-    else:
-        yield path, item.hash, item.size
+    root = Entry("d", commit.tree, 0) if path == "/" else store.trees.lookup(commit.tree, path)
+    assert root is not None
+    for file_path, entry in store.trees.files(root, path):
+        yield file_path, entry.hash, entry.size

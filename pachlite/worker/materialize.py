@@ -3,14 +3,17 @@
 Each input file is at its full repo path under `pfs/<input name>/` (docs/semantics.md §2.3). Where
 pachlite may hard-link (not root: root ignores the objects' read-only mode, so a linked input
 would let user code damage the store), the object is hashed first and linked only if it
-matches; otherwise it is copied and hashed while it is copied. Either way, an object that
-does not match its hash, or is missing, stops the datum before user code runs, with one
-line naming the input, the repo, the path and the object. `emptyFiles` inputs are empty
+matches; otherwise it is copied and hashed while it is copied. A small input (up to `SMALL`)
+takes one read, one hash and one write (or link); a larger one is streamed. Either way, an
+object that does not match its hash, or is missing, stops the datum before user code runs,
+with one line naming the input, the repo, the path and the object. `emptyFiles` inputs are empty
 files: no byte of them is read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,9 +43,9 @@ class InputFile:
 class Layout:
     """What `materialize` put in place: each local input file and where it came from."""
 
-    files: dict[Path, InputFile] = field(default_factory=dict)
+    files: dict[str, InputFile] = field(default_factory=dict)  # by local path
 
-    def changed(self) -> list[Path]:
+    def changed(self) -> list[str]:
         return [path for path, f in self.files.items() if _stamp(path) != f.stamp]
 
 
@@ -72,34 +75,45 @@ def materialize(
     """Put every input file of the datum in place; raises a PachliteError saying which file
     could not be (corrupt or missing object, full disk, a name the file system refuses)."""
     layout = Layout()
-    made: set[Path] = set()
+    files = layout.files
+    top = os.fspath(pfs)
+    made: set[str] = set()
     try:
-        _mkdir(pfs)
+        _mkdir(top)
     except OSError as exc:
         raise from_os_error(exc, "creating /pfs") from None
+    store = os.fspath(objects.dir)
     for item in datum.items:
-        base = pfs / item.name
+        base = f"{top}/{item.name}"
         try:
             _mkdir(base)
         except OSError as exc:
             raise from_os_error(exc, f"creating /pfs/{item.name}") from None
         made.add(base)
+        placeholder = item.name in empty
         for repo_path, digest, size in files_under(item):
-            target = base / repo_path.lstrip("/")
-            where = f"input {item.name} ({item.repo}@{item.commit}:{repo_path})"
+            target = f"{base}/{repo_path.lstrip('/')}"
+            if target in files:
+                continue  # the same file through two items of one input (group, union)
             try:
-                if target.parent not in made:
-                    makedirs(target.parent)
-                    made.add(target.parent)
-                if os.path.lexists(target):
-                    continue  # the same file through two items of one input (group, union)
-                if item.name in empty:
-                    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444))
-                elif link:
-                    objects.link_verified(digest, target)
+                parent = target.rpartition("/")[0]
+                if parent not in made:
+                    makedirs(parent)
+                    made.add(parent)
+                if placeholder:
+                    fd = os.open(target, _NEW, 0o444)
+                    stamp = _fstamp(fd)
+                    os.close(fd)
                 else:
-                    objects.copy_verified(digest, target)
+                    source = f"{store}/{digest[:2]}/{digest[2:]}"
+                    if size > SMALL:
+                        stamp = _large(objects, digest, target, link)
+                    elif link:
+                        stamp = _link_small(source, digest, size, target)
+                    else:
+                        stamp = _copy_small(source, digest, size, target)
             except StoreCorrupt:
+                where = f"input {item.name} ({item.repo}@{item.commit}:{repo_path})"
                 state = "does not match its hash" if objects.has(digest) else "is missing"
                 raise StoreCorrupt(
                     f"{where}: object {digest[:12]} {state}; the stored data is damaged, so "
@@ -107,25 +121,90 @@ def materialize(
                     "run `pachlite fsck` to see what else it affects",
                 ) from None
             except OSError as exc:
+                where = f"input {item.name} ({item.repo}@{item.commit}:{repo_path})"
                 raise from_os_error(exc, f"laying out {where}") from None
-            layout.files[target] = InputFile(item.name, repo_path, digest, size, _stamp(target))
+            files[target] = InputFile(item.name, repo_path, digest, size, stamp)
     return layout
 
 
-def _mkdir(path: Path) -> None:
+SMALL = 1 << 20  # an input up to this size is read, hashed and written whole
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+def _read_verified(source: str, digest: str, size: int) -> bytes:
+    """A small object's bytes, in one read, checked against its hash; StoreCorrupt if they
+    do not match (or the object is missing: the caller tells which)."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise StoreCorrupt(f"object {digest[:12]} is missing") from None
+    try:
+        data = os.read(fd, size + 1)  # one byte more tells an object that is too long
+    finally:
+        os.close(fd)
+    if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+        raise StoreCorrupt(f"object {digest[:12]} does not match its hash")
+    return data
+
+
+def _copy_small(source: str, digest: str, size: int, target: str) -> Stamp:
+    """A verified copy: one read, one hash, one write; nothing left at `target` on failure."""
+    data = _read_verified(source, digest, size)
+    fd = os.open(target, _NEW, 0o444)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        stamp = _fstamp(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        raise
+    os.close(fd)
+    return stamp
+
+
+def _link_small(source: str, digest: str, size: int, target: str) -> Stamp:
+    """A hard link to the object once its bytes check; a verified copy where linking fails
+    (another file system, links not allowed)."""
+    _read_verified(source, digest, size)
+    try:
+        os.link(source, target)
+    except OSError:
+        return _copy_small(source, digest, size, target)
+    return _stamp(target)
+
+
+def _large(objects: ObjectStore, digest: str, target: str, link: bool) -> Stamp:
+    """A large input, streamed by the object store (hashed as it is copied, or before it is
+    linked)."""
+    if link:
+        objects.link_verified(digest, Path(target))
+    else:
+        objects.copy_verified(digest, Path(target))
+    return _stamp(target)
+
+
+def _mkdir(path: str) -> None:
     """One directory, its parents only if they are missing (one call in the common case)."""
     try:
         os.mkdir(path)
     except FileNotFoundError:
         makedirs(path)
     except FileExistsError:
-        if not path.is_dir():
+        if not os.path.isdir(path):
             raise
 
 
-def _stamp(path: Path) -> Stamp:
+def _stamp(path: str) -> Stamp:
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return (-1, -1)
+    return info.st_size, info.st_mtime_ns
+
+
+def _fstamp(fd: int) -> Stamp:
+    info = os.fstat(fd)
     return info.st_size, info.st_mtime_ns

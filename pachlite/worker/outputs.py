@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from pachlite.errors import InvalidArgument, PachliteError, from_os_error
@@ -73,36 +74,45 @@ def store(objects: ObjectStore, planned: list[Planned]) -> list[Put]:
 class _Planner:
     def __init__(self, out: Path, pfs: Path, layout: Layout, empty: set[str]) -> None:
         self.out = out
-        self.pfs = os.path.realpath(pfs)
+        self.pfs_dir = pfs
         self.layout = layout
         self.empty = empty
         self.planned: dict[str, Planned] = {}
 
-    def walk(self, top: Path | str, dest: str, *, inside_link: bool) -> None:
-        def refuse(error: OSError) -> None:
-            raise PachliteError(
-                f"output directory {self._shown(error.filename)} cannot be read: "
-                f"{error.strerror or error}"
-            )
+    @cached_property
+    def pfs(self) -> str:
+        return os.path.realpath(self.pfs_dir)  # only a symlink needs it
 
-        for dirpath, dirnames, filenames in os.walk(top, onerror=refuse):
-            rel = os.path.relpath(dirpath, top)
-            base = dest if rel == "." else f"{dest.rstrip('/')}/{rel}"
-            for name in sorted(dirnames + filenames):
-                local = os.path.join(dirpath, name)
-                path = f"{base.rstrip('/')}/{name}"
-                info = os.lstat(local)
-                if stat.S_ISLNK(info.st_mode):
-                    self.link(local, path, inside_link=inside_link)
-                elif stat.S_ISREG(info.st_mode):
-                    self.add(Planned(path, local))
-                elif stat.S_ISFIFO(info.st_mode) or stat.S_ISDIR(info.st_mode):
-                    continue  # pipes are skipped; directories are walked
-                else:
+    def walk(self, top: Path | str, dest: str, *, inside_link: bool) -> None:
+        """Every entry under `top`, a directory's own entries (by name) before those of its
+        subdirectories; one `scandir` per directory tells the kind of each entry. A loop,
+        not recursion: trees may be deep."""
+        pending = [(os.fspath(top), dest.rstrip("/"))]
+        while pending:
+            directory, base = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as error:
+                raise PachliteError(
+                    f"output directory {self._shown(error.filename)} cannot be read: "
+                    f"{error.strerror or error}"
+                ) from None
+            below = []
+            for entry in entries:
+                path = f"{base}/{entry.name}"
+                if entry.is_symlink():
+                    self.link(entry.path, path, inside_link=inside_link)
+                elif entry.is_file(follow_symlinks=False):
+                    self.add(Planned(path, entry.path))
+                elif entry.is_dir(follow_symlinks=False):
+                    below.append((entry.path, path))
+                elif not stat.S_ISFIFO(entry.stat(follow_symlinks=False).st_mode):
                     raise InvalidArgument(
                         f"output {path} is not a regular file, directory or symlink",
                         "write regular files to /pfs/out",
-                    )
+                    )  # pipes are skipped
+            pending.extend(reversed(below))
 
     def link(self, local: str, path: str, *, inside_link: bool) -> None:
         raw = os.readlink(local)

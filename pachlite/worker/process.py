@@ -18,6 +18,7 @@ import contextlib
 import errno
 import os
 import select
+import shutil
 import signal
 import subprocess
 import threading
@@ -128,15 +129,14 @@ def run(
     OSError (or ValueError, for a NUL byte) when it cannot start."""
     process_tree.become_subreaper()
     group = process_tree.Group.new()
-    popen = subprocess.Popen(
-        list(argv),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=cwd,
-        env=group.env(env),
-        start_new_session=True,
-    )
+    program = _program(argv[0], env) if argv else None
+    try:
+        popen = _popen(argv, program, cwd, group.env(env))
+    except OSError:
+        if program is None:
+            raise
+        _found.clear()  # the program moved: look it up as if never found
+        popen = _popen(argv, None, cwd, group.env(env))
     group = group.started(popen.pid)
     assert popen.stdin and popen.stdout and popen.stderr
     started = time.monotonic()
@@ -168,14 +168,53 @@ def run(
                     break
         if exit_fd is not None:
             pipes.poller.unregister(exit_fd)
-        process_tree.kill_group(group)  # daemons included
+        process_tree.kill_group(group, leader_exited=exited)  # daemons included
         popen.wait()
         pipes.drain(time.monotonic() + drain_s)
     finally:
+        process_tree.forget(group)
         if exit_fd is not None:
             os.close(exit_fd)
         pipes.close()
     return Ended(popen.returncode, timed_out, stopped)
+
+
+_found: dict[tuple[str, str], tuple[str, float]] = {}  # (name, PATH) -> (program, when)
+FOUND_FOR_S = 1.0
+
+
+def _program(name: str, env: Mapping[str, str]) -> str | None:
+    """Where PATH finds the command `name`, found at most once a second: Popen would join
+    and encode every PATH entry for each datum. None (Popen looks it up) for a path, or where
+    PATH has a relative entry (its meaning depends on the working directory)."""
+    if "/" in name or not name:
+        return None
+    path = env.get("PATH", os.defpath)
+    now = time.monotonic()
+    known = _found.get((name, path))
+    if known is not None and now - known[1] < FOUND_FOR_S:
+        return known[0]
+    if not all(os.path.isabs(entry) for entry in path.split(os.pathsep)):
+        return None
+    program = shutil.which(name, path=path)
+    if program is not None:
+        _found[(name, path)] = (program, now)
+    return program
+
+
+def _popen(
+    argv: Sequence[str], program: str | None, cwd: str, env: Mapping[str, str]
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        list(argv),
+        executable=program,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def _pidfd(pid: int) -> int | None:

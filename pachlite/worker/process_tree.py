@@ -29,6 +29,7 @@ PR_SET_CHILD_SUBREAPER = 36
 ROUNDS = 200  # sweeps before giving up on a process tree that keeps forking
 _lock = threading.Lock()
 _subreaper: bool | None = None
+_running: set[int] = set()  # the sessions of the groups started and not yet killed
 
 
 def become_subreaper() -> bool:
@@ -59,19 +60,42 @@ class Group:
         return {**env, TAG_ENV: self.tag}
 
     def started(self, pid: int) -> Group:
+        with _lock:
+            _running.add(pid)
         return Group(self.tag, pid)
 
 
-def kill_group(group: Group) -> int:
+def forget(group: Group) -> None:
+    """The group is gone (killed, or it never ran): its session no longer names a group."""
+    with _lock:
+        _running.discard(group.session)
+
+
+def kill_group(group: Group, *, leader_exited: bool = False) -> int:
     """SIGKILL every live process of the group; returns how many were killed.
 
-    The leader (a Popen child) is killed but not reaped: its Popen does that.
+    The leader (a Popen child) is killed but not reaped: its Popen does that. Once it has
+    exited (`leader_exited`) and the engine is a subreaper, every process left of the group
+    is the engine's descendant (an orphan is re-parented to it), so the sweep below finds
+    them all and the session is not signalled first. A process in the session of another
+    group that is still running is that group's (a session is only inherited), so its
+    environment is not read.
     """
-    signal_session(group, signal.SIGKILL)
+    try:
+        return _kill(group, leader_exited=leader_exited)
+    finally:
+        forget(group)
+
+
+def _kill(group: Group, *, leader_exited: bool) -> int:
+    if not (leader_exited and _subreaper):
+        signal_session(group, signal.SIGKILL)
     killed: set[int] = set()
     for _ in range(ROUNDS):
         alive = []
         dying = False
+        with _lock:
+            others = _running - {group.session}
         for pid in _children(os.getpid()):
             if pid == group.session:
                 continue  # the leader: its Popen waits for it
@@ -85,7 +109,11 @@ def kill_group(group: Group) -> int:
                 # Killed but still exiting: its environment may already be unreadable, so the
                 # tag no longer says it is ours. Wait for the zombie and reap it.
                 dying = True
-            elif (group.session and session == group.session) or _tag(pid) == group.tag:
+            elif group.session and session == group.session:
+                alive.append(pid)
+            elif session in others:
+                continue  # another running group's: it left neither its session nor ours
+            elif _tag(pid) == group.tag:
                 alive.append(pid)
         if not alive and not dying:
             return len(killed)
@@ -114,11 +142,25 @@ def _children(pid: int) -> list[int]:
         return found
     for tid in tasks:
         try:
-            with open(f"/proc/{pid}/task/{tid}/children") as handle:
-                found.extend(int(p) for p in handle.read().split())
+            found.extend(int(p) for p in _read(f"/proc/{pid}/task/{tid}/children").split())
         except (OSError, ValueError):
             continue
     return found
+
+
+def _read(path: str) -> bytes:
+    """A small /proc file, with two system calls and no Python file object."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        data = os.read(fd, 1 << 16)
+        if len(data) < 1 << 16:
+            return data
+        parts = [data]
+        while more := os.read(fd, 1 << 16):
+            parts.append(more)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _subtree(pid: int) -> list[int]:
@@ -132,13 +174,12 @@ def _subtree(pid: int) -> list[int]:
     return seen
 
 
-def _stat(pid: int) -> list[str]:
+def _stat(pid: int) -> list[bytes]:
     try:
-        with open(f"/proc/{pid}/stat") as handle:
-            text = handle.read()
+        text = _read(f"/proc/{pid}/stat")
     except OSError:
         return []
-    return text[text.rfind(")") + 2 :].split()  # fields after "pid (comm) "
+    return text[text.rfind(b")") + 2 :].split()  # fields after "pid (comm) "
 
 
 def _state_and_session(pid: int) -> tuple[str, int]:
@@ -146,13 +187,12 @@ def _state_and_session(pid: int) -> tuple[str, int]:
     fields = _stat(pid)
     if not fields:
         return "Z", -1
-    return fields[0], int(fields[3]) if len(fields) > 3 else -1
+    return fields[0].decode(), int(fields[3]) if len(fields) > 3 else -1
 
 
 def _tag(pid: int) -> str | None:
     try:
-        with open(f"/proc/{pid}/environ", "rb") as handle:
-            environ = handle.read()
+        environ = _read(f"/proc/{pid}/environ")
     except OSError:
         return None
     prefix = TAG_ENV.encode() + b"="

@@ -3,9 +3,10 @@
 Jobs of different pipelines may run at the same time (PACHLITE_PARALLEL_JOBS, default 1), as
 each Pachyderm pipeline has its own workers; the jobs of one pipeline run one at a time in
 output commit order, as a Pachyderm pipeline's are (docs/semantics.md §4.1, §5.2): a job's
-base is its pipeline's previous job, so it waits for it. Two jobs of one commit set (one job
-ID) never run at once either: a datum's scratch folder is `scratch/<job ID>/...`, which the
-jobs of a commit set would share. Each concurrent job runs in a thread
+base is its pipeline's previous job, so it waits for it. Jobs of one commit set (one job ID,
+docs/semantics.md §5.2) may run together, e.g. two pipelines reading one upstream commit: a
+datum's scratch folder is `scratch/<project>/<pipeline>/<job ID>/...`, its pipeline's own.
+Each concurrent job runs in a thread
 with its own `Store` (its own SQLite connection); the user code runs in subprocesses, so the
 threads mostly wait.
 
@@ -80,12 +81,9 @@ def pipeline_order(store: Store) -> list[str]:
     return upstream_first({name: inputs[name] for name in sorted(inputs)})
 
 
-def next_runnable(
-    store: Store, busy: Collection[str] = (), busy_sets: Collection[str] = ()
-) -> int | None:
+def next_runnable(store: Store, busy: Collection[str] = ()) -> int | None:
     """The first job, in DAG then commit order, whose inputs are all finished: the first open
-    job of its pipeline, of a pipeline not in `busy` and a commit set not in `busy_sets`
-    (those running a job now)."""
+    job of its pipeline, of a pipeline not in `busy` (those running a job now)."""
     jobs.ensure_jobs(store)
     rank = {name: i for i, name in enumerate(pipeline_order(store))}
     candidates = job_table.open_jobs(store.db)
@@ -103,7 +101,7 @@ def next_runnable(
             continue
         seen.add(job.pipeline)
         record = JobLifecycle.load(store, job.id)
-        if record.job.job_id not in busy_sets and record.inputs_ready():
+        if record.inputs_ready():
             return job.id
     return None
 
@@ -129,20 +127,16 @@ def run_pending(
                 if on_done:
                     on_done(ran[-1])
             return ran
-        running: dict[Future[RanJob], tuple[str, str]] = {}  # -> (pipeline, job ID)
+        running: dict[Future[RanJob], str] = {}  # -> its pipeline
         with ThreadPoolExecutor(workers, thread_name_prefix="pachlite-job") as pool:
             while True:
                 while len(running) < workers and not interrupted():
-                    job_row_id = next_runnable(
-                        store,
-                        busy={name for name, _ in running.values()},
-                        busy_sets={job_id for _, job_id in running.values()},
-                    )
+                    job_row_id = next_runnable(store, busy=set(running.values()))
                     if job_row_id is None:
                         break
                     record = JobLifecycle.load(store, job_row_id)
                     future = pool.submit(_run_apart, store, job_row_id, progress, interrupted)
-                    running[future] = (record.pipeline.name, record.job.job_id)
+                    running[future] = record.pipeline.name
                 if not running:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)

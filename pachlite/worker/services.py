@@ -140,7 +140,7 @@ class Service:
     def _launch(self, job: JobLifecycle, datum: Datum, inputs: list[CommitRecord]) -> str | None:
         """Start the process on the datum; the reason it could not start, or None."""
         ctx = job.datum_context(workdir=self.workdir, extra_env={})
-        scratch = self.store.root / "scratch" / job.job.job_id / "service"
+        scratch = job.scratch / "service"
         try:
             self.prepared = prepare(ctx, datum, scratch)
         except Exception as exc:
