@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -85,7 +84,7 @@ def _run_without_processes(client: object) -> None:
     job = JobLifecycle.load(store, row_id)
     job.begin()
     base_job, base_tree = job.reset_output()
-    plan = jobs._plan(store, job, job.datums(job.inputs()), base_job)
+    plan = jobs._plan(store, job, job.datum_stream(job.inputs()), base_job)
     now = time.time()
     results = [
         DatumResult(
@@ -179,8 +178,17 @@ def _run_step(argv: list[str]) -> None:
     else:
         extra["ok"] = _check(root, int(argv[2]))
     elapsed = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"s": elapsed, "rss": float(rss), **extra}))
+    print(json.dumps({"s": elapsed, "rss": float(peak_rss_kib()), **extra}))
+
+
+def peak_rss_kib() -> int:
+    """This process's own peak RSS (VmHWM). Not `ru_maxrss`: Linux carries that over exec
+    from the parent, so a step started by a big process reports the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main(argv: list[str] | None = None) -> None:
