@@ -106,8 +106,9 @@ def _plan(
     store: Store, job: JobLifecycle, datums: Iterable[Datum], base_job: JobRecord | None
 ) -> JobPlan:
     """The plan, streamed (`pps.plan.plan_stream`): each batch of datums looked up among the
-    base job's outcomes by ID, and the skipped ones' rows written as they are found, one
-    transaction per batch. They are this job's rows from now on; a rerun after a crash
+    base job's outcomes by ID, and the skipped ones' rows written as they are found, in one
+    transaction (one per batch would rewrite the datums index, whose IDs are random, at
+    every commit). They are this job's rows from now on; a rerun after a crash
     clears them (`JobLifecycle.begin`), and every way a job ends keeps them, as it keeps its
     skipped datums (docs/semantics.md §2.6)."""
     skipped, success = str(DatumState.SKIPPED), str(DatumState.SUCCESS)
@@ -127,8 +128,7 @@ def _plan(
 
     def record(pairs: Sequence[tuple[Datum, Previous]]) -> None:
         rows = ((d.id, prev.hash, items_json(d.items), prev.outputs) for d, prev in pairs)
-        with store.db.atomic():
-            datum_table.record_skipped(store.db, job.id, rows)
+        datum_table.record_skipped(store.db, job.id, rows)
 
     def removed(matched: int, changed: frozenset[str]) -> Iterator[Previous]:
         # Only when the new job lacks some of the base's datums: those it has are either
@@ -141,7 +141,8 @@ def _plan(
                 yield Previous(datum_id, digest, state, outputs)
 
     no_skip = job.spec.reprocess_spec == "every_job"
-    return plan_stream(datums, job.pipeline.salt, lookup, record, removed, no_skip=no_skip)
+    with store.db.atomic():
+        return plan_stream(datums, job.pipeline.salt, lookup, record, removed, no_skip=no_skip)
 
 
 def _run_phases(
