@@ -141,8 +141,26 @@ def _plan(
                 yield Previous(datum_id, digest, state, outputs)
 
     no_skip = job.spec.reprocess_spec == "every_job"
-    with store.db.atomic():
+    with store.db.atomic(), _page_cache(store, PLAN_CACHE_KIB):
         return plan_stream(datums, job.pipeline.salt, lookup, record, removed, no_skip=no_skip)
+
+
+# SQLite's page cache while planning (the default is 2 MiB): the lookups and the inserts of
+# the skipped rows go by datum ID, which is random, over an index of ~100 MB per million
+# datums. 128 MiB took the all-skipped job at a million from 65 s to 56 s.
+PLAN_CACHE_KIB = 128 * 1024
+
+
+@contextlib.contextmanager
+def _page_cache(store: Store, kib: int) -> Iterator[None]:
+    """This connection's page cache at `kib` for the block, as it was after."""
+    row = store.db.one("PRAGMA cache_size")
+    before = int(row[0]) if row is not None else -2000
+    store.db.execute(f"PRAGMA cache_size=-{kib:d}")
+    try:
+        yield
+    finally:
+        store.db.execute(f"PRAGMA cache_size={before:d}")
 
 
 def _run_phases(
