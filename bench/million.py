@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -85,7 +84,7 @@ def _run_without_processes(client: object) -> None:
     job = JobLifecycle.load(store, row_id)
     job.begin()
     base_job, base_tree = job.reset_output()
-    plan = jobs._plan(store, job, job.datums(job.inputs()), base_job)
+    plan = jobs._plan(store, job, job.datum_stream(job.inputs()), base_job)
     now = time.time()
     results = [
         DatumResult(
@@ -146,6 +145,7 @@ def measure(
                 "first job s": round(first["s"], 2),
                 "all-skipped s": round(skip["s"], 2),
                 "ms/datum skipped": round(1000 * skip["s"] / count, 4),
+                "all-skipped CPU s": round(skip["cpu"], 2),
                 "one-added s": round(add["s"], 2),
                 "peak RSS MiB": round(max(first["rss"], skip["rss"], add["rss"]) / 1024, 0),
                 "skip RSS MiB": round(skip["rss"] / 1024, 0),
@@ -168,7 +168,7 @@ def _check(root: Path, count: int) -> float:
 
 def _run_step(argv: list[str]) -> None:
     kind, root = argv[0], Path(argv[1])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     extra: dict[str, float] = {}
     if kind == "create":
         _create(root, int(argv[2]))
@@ -179,8 +179,18 @@ def _run_step(argv: list[str]) -> None:
     else:
         extra["ok"] = _check(root, int(argv[2]))
     elapsed = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"s": elapsed, "rss": float(rss), **extra}))
+    extra["cpu"] = time.process_time() - cpu  # user + system: steadier than wall on a busy host
+    print(json.dumps({"s": elapsed, "rss": float(peak_rss_kib()), **extra}))
+
+
+def peak_rss_kib() -> int:
+    """This process's own peak RSS (VmHWM). Not `ru_maxrss`: Linux carries that over exec
+    from the parent, so a step started by a big process reports the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main(argv: list[str] | None = None) -> None:

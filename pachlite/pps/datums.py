@@ -12,7 +12,7 @@ import functools
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pachlite.errors import InvalidArgument
@@ -158,13 +158,31 @@ def generate(node: Input | None, listings: Listings) -> list[Datum]:
     return list(unique.values())
 
 
+def stream(node: Input | None, listings: Listings) -> Iterator[Datum]:
+    """`generate`'s datums one at a time. A pfs or cron input's are made as its listing is
+    walked, none held (a million-file input is a million datums); the other inputs combine
+    their children's lists (a cross or join needs them whole) and are generated first."""
+    match node:
+        case None:
+            return iter(())
+        case PfsInput():
+            return (Datum((item,)) for item in _pfs_items(node, listings))
+        case CronInput():
+            return (Datum((item,)) for item in _pfs_items(_cron_as_pfs(node), listings))
+        case _:
+            return iter(generate(node, listings))
+
+
+def _cron_as_pfs(node: CronInput) -> PfsInput:
+    return PfsInput(name=node.name, repo=node.repo, branch="master", glob="/*")
+
+
 def _generate(node: Input, listings: Listings) -> list[Datum]:
     match node:
         case PfsInput():
             return [Datum((item,)) for item in pfs_items(node, listings)]
         case CronInput():
-            as_pfs = PfsInput(name=node.name, repo=node.repo, branch="master", glob="/*")
-            return [Datum((item,)) for item in pfs_items(as_pfs, listings)]
+            return [Datum((item,)) for item in pfs_items(_cron_as_pfs(node), listings)]
         case Cross():
             children = [_generate(child, listings) for child in node.inputs]
             return [
@@ -181,13 +199,16 @@ def _generate(node: Input, listings: Listings) -> list[Datum]:
 
 def pfs_items(pfs: PfsInput, listings: Listings) -> list[Item]:
     """The items a pfs input's glob matches, files and directories alike (semantics §2.2)."""
+    return list(_pfs_items(pfs, listings))
+
+
+def _pfs_items(pfs: PfsInput, listings: Listings) -> Iterator[Item]:
     name = pfs.name or pfs.repo
     commit = listings.get((name, pfs.repo)) or listings.get(name)
     if commit is None:
-        return []  # no commit: no datums
+        return  # no commit: no datums
     glob = compile_glob(pfs.glob or "/")
     join_on, group_by = pfs.join_on, pfs.group_by
-    items: list[Item] = []
     if glob.pattern == "/":
         size, empty = 0, True
         for e in commit.entries:
@@ -195,40 +216,36 @@ def pfs_items(pfs: PfsInput, listings: Listings) -> list[Item]:
             if not e.is_dir:
                 size += e.size
         if empty:
-            return []  # an empty commit: no datums
-        return [
-            Item(
-                name,
-                commit.repo,
-                commit.branch,
-                commit.commit,
-                "/",
-                commit.root_hash,
-                size,
-                True,
-                "" if join_on is not None else None,
-                "" if group_by is not None else None,
-            )
-        ]
+            return  # an empty commit: no datums
+        yield Item(
+            name,
+            commit.repo,
+            commit.branch,
+            commit.commit,
+            "/",
+            commit.root_hash,
+            size,
+            True,
+            "" if join_on is not None else None,
+            "" if group_by is not None else None,
+        )
+        return
     for entry in commit.entries:
         match = glob.match(entry.path)
         if not match:
             continue
-        items.append(
-            Item(
-                name=name,
-                repo=commit.repo,
-                branch=commit.branch,
-                commit=commit.commit,
-                path=entry.path + "/" if entry.is_dir else entry.path,
-                hash=entry.hash,
-                size=entry.size,
-                is_dir=entry.is_dir,
-                join_key=expand_template(match, join_on) if join_on is not None else None,
-                group_key=expand_template(match, group_by) if group_by is not None else None,
-            )
+        yield Item(
+            name=name,
+            repo=commit.repo,
+            branch=commit.branch,
+            commit=commit.commit,
+            path=entry.path + "/" if entry.is_dir else entry.path,
+            hash=entry.hash,
+            size=entry.size,
+            is_dir=entry.is_dir,
+            join_key=expand_template(match, join_on) if join_on is not None else None,
+            group_key=expand_template(match, group_by) if group_by is not None else None,
         )
-    return items
 
 
 def _leaf_items(

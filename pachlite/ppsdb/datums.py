@@ -88,6 +88,58 @@ def outcomes(db: Database, job_row_id: int) -> Iterator[tuple[str, str, str, Sto
         after = rows[-1][0]
 
 
+def outcomes_of(
+    db: Database, job_row_id: int, datum_ids: Sequence[str]
+) -> Iterator[tuple[str, str, str, StoredPaths]]:
+    """`outcomes` of those of `datum_ids` the job recorded (one statement, by primary key:
+    a planner asks for one batch of the new job's datums at a time)."""
+    rows = db.all(
+        "SELECT datum_id, hash, state, outputs FROM datums WHERE job = ? "
+        "AND datum_id IN (SELECT value FROM json_each(?))",
+        (job_row_id, json.dumps(list(datum_ids))),
+    )
+    for row in rows:
+        yield row[0], row[1], row[2], StoredPaths(row[3])
+
+
+def count(db: Database, job_row_id: int) -> int:
+    row = db.one("SELECT count(*) FROM datums WHERE job = ?", (job_row_id,))
+    return 0 if row is None else int(row[0])
+
+
+def outcomes_missing_from(
+    db: Database, job_row_id: int, other_row_id: int
+) -> Iterator[tuple[str, str, str, StoredPaths]]:
+    """`outcomes` of the job's datums that `other` has not recorded, in ID order."""
+    after = ""
+    while True:
+        rows = db.all(
+            "SELECT b.datum_id, b.hash, b.state, b.outputs FROM datums b WHERE b.job = ? "
+            "AND b.datum_id > ? AND NOT EXISTS (SELECT 1 FROM datums o WHERE o.job = ? "
+            "AND o.datum_id = b.datum_id) ORDER BY b.datum_id LIMIT ?",
+            (job_row_id, after, other_row_id, BATCH),
+        )
+        for row in rows:
+            yield row[0], row[1], row[2], StoredPaths(row[3])
+        if len(rows) < BATCH:
+            return
+        after = rows[-1][0]
+
+
+def skipped_mentioning(
+    db: Database, job_row_id: int, text: str
+) -> Iterator[tuple[str, StoredPaths]]:
+    """(ID, outputs) of the job's skipped datums whose stored outputs contain `text` (a
+    filter on the JSON as stored: the caller decodes and checks each one)."""
+    rows = db.all(
+        "SELECT datum_id, outputs FROM datums WHERE job = ? AND state = ? "
+        "AND instr(outputs, ?) > 0 ORDER BY rowid",
+        (job_row_id, SKIPPED, text),
+    )
+    for row in rows:
+        yield row[0], StoredPaths(row[1])
+
+
 def record_skipped(
     db: Database, job_row_id: int, datums: Iterable[tuple[str, str, str, Sequence[str]]]
 ) -> None:

@@ -2,9 +2,11 @@
 counters on the job, and their capped logs.
 
 Counters and logs are written as datums end, a batch at a time (`Progress`: at most
-`FLUSH_S` after the datum ended, one transaction per batch); the rows are written with the
-merge, in the transaction that finishes the job. Counters and logs only show progress: a job
-that a crash interrupts is redone from the start (docs/semantics.md §4.1), its logs cleared.
+`FLUSH_S` after the datum ended, one transaction per batch); the rows of the datums that ran
+are written with the merge, in the transaction that finishes the job (the skipped datums'
+rows as the plan finds them: `worker.jobs._plan`). Counters, logs and skipped rows only show
+progress: a job that a crash interrupts is redone from the start (docs/semantics.md §4.1),
+its datums and logs cleared.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import time
 
 from pachlite.model import DatumState
 from pachlite.pfs.store import Store
-from pachlite.pps.datums import items_json
-from pachlite.pps.plan import JobPlan
 from pachlite.ppsdb import datums as datum_table
 from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb import logs as log_table
@@ -68,14 +68,9 @@ def count(store: Store, job_row_id: int, result: DatumResult) -> None:
     job_table.count_datum(store.db, job_row_id, result.state)
 
 
-def record_datums(store: Store, job_id: int, plan: JobPlan, results: list[DatumResult]) -> None:
-    """Every datum of the job: the skipped ones first (their outputs copied as the base stored
-    them), then those that ran; written a batch at a time as they are made."""
-    datum_table.record_skipped(
-        store.db,
-        job_id,
-        ((d.id, prev.hash, items_json(d.items), prev.outputs) for d, prev in plan.skipped),
-    )
+def record_datums(store: Store, job_id: int, results: list[DatumResult]) -> None:
+    """The datums that ran, after the skipped ones (which the planner wrote as it found
+    them, their outputs copied as the base stored them); a batch at a time."""
     salt = job_table.salt(store.db, job_id)
     datum_table.record(store.db, (_record(salt, job_id, r) for r in results))
 

@@ -13,10 +13,12 @@ process that dies (SIGKILL, power) leaves one, and the next run redoes it from t
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pachlite.failpoints import failpoint
@@ -25,9 +27,9 @@ from pachlite.paths import split
 from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import Entry
-from pachlite.pps.datums import Datum
+from pachlite.pps.datums import Datum, items_json
 from pachlite.pps.pipeline_spec import PipelineSpec
-from pachlite.pps.plan import JobPlan, Previous, plan_job
+from pachlite.pps.plan import JobPlan, Previous, plan_stream
 from pachlite.ppsdb import datums as datum_table
 from pachlite.ppsdb import jobs as job_table
 from pachlite.ppsdb.records import JobRecord
@@ -65,8 +67,8 @@ def run_job(
     try:
         base_job, base_tree = job.reset_output()
         with _bulk():
-            plan = _plan(store, job, job.datums(inputs), base_job)
-        job_table.set_totals(store.db, job_row_id, total=plan.total, skipped=len(plan.skipped))
+            plan = _plan(store, job, job.datum_stream(inputs), base_job)
+        job_table.set_totals(store.db, job_row_id, total=plan.total, skipped=plan.skipped)
         deadline = _deadline(job.spec)
 
         def should_stop() -> bool:
@@ -103,18 +105,64 @@ def _bulk() -> Iterator[None]:
 
 
 def _plan(
-    store: Store, job: JobLifecycle, datums: list[Datum], base_job: JobRecord | None
+    store: Store, job: JobLifecycle, datums: Iterable[Datum], base_job: JobRecord | None
 ) -> JobPlan:
-    base: dict[str, Previous] = {}
-    if base_job is not None:
-        skipped, success = str(DatumState.SKIPPED), str(DatumState.SUCCESS)
-        for datum_id, digest, state, outputs in datum_table.outcomes(store.db, base_job.id):
-            state = success if state == skipped else sys.intern(state)
-            base[datum_id] = Previous(datum_id, digest, state, outputs)
-    for datum_id in set(job.job.forced) & base.keys():
-        base[datum_id] = Previous(datum_id, "", "FORCED", base[datum_id].outputs)
+    """The plan, streamed (`pps.plan.plan_stream`): each batch of datums looked up among the
+    base job's outcomes by ID, and the skipped ones' rows written as they are found, in one
+    transaction (one per batch would rewrite the datums index, whose IDs are random, at
+    every commit). They are this job's rows from now on; a rerun after a crash
+    clears them (`JobLifecycle.begin`), and every way a job ends keeps them, as it keeps its
+    skipped datums (docs/semantics.md §2.6)."""
+    skipped, success = str(DatumState.SKIPPED), str(DatumState.SUCCESS)
+    forced = frozenset(job.job.forced)
+
+    def lookup(ids: Sequence[str]) -> dict[str, Previous]:
+        found: dict[str, Previous] = {}
+        if base_job is None:
+            return found
+        for datum_id, digest, state, outputs in datum_table.outcomes_of(store.db, base_job.id, ids):
+            if datum_id in forced:
+                found[datum_id] = Previous(datum_id, "", "FORCED", outputs)
+            else:
+                state = success if state == skipped else sys.intern(state)
+                found[datum_id] = Previous(datum_id, digest, state, outputs)
+        return found
+
+    def record(pairs: Sequence[tuple[Datum, Previous]]) -> None:
+        rows = ((d.id, prev.hash, items_json(d.items), prev.outputs) for d, prev in pairs)
+        datum_table.record_skipped(store.db, job.id, rows)
+
+    def removed(matched: int, changed: frozenset[str]) -> Iterator[Previous]:
+        # Only when the new job lacks some of the base's datums: those it has are either
+        # recorded as skipped by now, or changed (held).
+        if base_job is None or matched == datum_table.count(store.db, base_job.id):
+            return
+        missing = datum_table.outcomes_missing_from(store.db, base_job.id, job.id)
+        for datum_id, digest, state, outputs in missing:
+            if datum_id not in changed:
+                yield Previous(datum_id, digest, state, outputs)
+
     no_skip = job.spec.reprocess_spec == "every_job"
-    return plan_job(datums, job.pipeline.salt, base, no_skip=no_skip)
+    with store.db.atomic(), _page_cache(store, PLAN_CACHE_KIB):
+        return plan_stream(datums, job.pipeline.salt, lookup, record, removed, no_skip=no_skip)
+
+
+# SQLite's page cache while planning (the default is 2 MiB): the lookups and the inserts of
+# the skipped rows go by datum ID, which is random, over an index of ~100 MB per million
+# datums. 128 MiB took the all-skipped job at a million from 65 s to 56 s.
+PLAN_CACHE_KIB = 128 * 1024
+
+
+@contextlib.contextmanager
+def _page_cache(store: Store, kib: int) -> Iterator[None]:
+    """This connection's page cache at `kib` for the block, as it was after."""
+    row = store.db.one("PRAGMA cache_size")
+    before = int(row[0]) if row is not None else -2000
+    store.db.execute(f"PRAGMA cache_size=-{kib:d}")
+    try:
+        yield
+    finally:
+        store.db.execute(f"PRAGMA cache_size={before:d}")
 
 
 def _run_phases(
@@ -128,7 +176,7 @@ def _run_phases(
         workdir=job.pipeline.workdir, extra_env={"PPS_SPEC_COMMIT": job.spec_commit}
     )
     workers = max(1, job.spec.parallelism)
-    done = len(plan.skipped)
+    done = plan.skipped
     results: list[DatumResult] = []
     if progress:
         progress(done, plan.total)
@@ -163,22 +211,22 @@ def _wait_awake(future: Future[DatumResult]) -> DatumResult:
 
 
 def _collisions(
-    plan: JobPlan, results: list[DatumResult], kept: Callable[[str], Entry | None]
+    owners: SkippedOwners, results: list[DatumResult], kept: Callable[[str], Entry | None]
 ) -> str | None:
     """Pachyderm refuses one path from two datums, and a path both file and directory.
 
     Among the datums that ran, every path is compared. A skipped datum's outputs are those
     the base job merged (and checked): `kept` looks a path up among them (the base output
-    less what this job deletes), and only a path found there sends us through the skipped
-    datums to name the one that owns it. A job that skips a million datums decodes none of
-    their outputs unless one collides.
+    less what this job deletes), and only a path found there sends us to the skipped datums'
+    rows (already written by the planner) to name the one that owns it. A job that skips a
+    million datums decodes none of their outputs unless one collides.
     """
     owner: dict[str, str] = {}
     for result in results:
         if result.state not in (DatumState.SUCCESS, DatumState.RECOVERED) or not result.outputs:
             continue
         for put in result.outputs:
-            other = owner.get(put.path) or _skipped_owner(plan, put.path, kept)
+            other = owner.get(put.path) or _skipped_owner(owners, put.path, kept)
             if other is not None and other != result.datum.id:
                 return (
                     f"duplicate path output by different datums: {put.path} is written by "
@@ -189,13 +237,13 @@ def _collisions(
         parts = split(path)
         for depth in range(1, len(parts)):
             prefix = "/" + "/".join(parts[:depth])
-            file_owner = owner.get(prefix) or _skipped_owner(plan, prefix, kept)
+            file_owner = owner.get(prefix) or _skipped_owner(owners, prefix, kept)
             if file_owner is not None:
                 return (
                     f"file / directory path collision: {prefix} is a file of datum "
                     f"{file_owner} and a directory of datum {datum_id}"
                 )
-        below = _skipped_owner_below(plan, path, kept)
+        below = _skipped_owner_below(owners, path, kept)
         if below is not None:
             return (
                 f"file / directory path collision: {path} is a file of datum "
@@ -204,16 +252,22 @@ def _collisions(
     return None
 
 
-def _skipped_owner(plan: JobPlan, path: str, kept: Callable[[str], Entry | None]) -> str | None:
+# (ID, outputs) of this job's skipped datums whose stored outputs mention the text.
+SkippedOwners = Callable[[str], Iterator[tuple[str, Sequence[str]]]]
+
+
+def _skipped_owner(
+    owners: SkippedOwners, path: str, kept: Callable[[str], Entry | None]
+) -> str | None:
     """The skipped datum that wrote the file `path`, if one did."""
     entry = kept(path)
     if entry is None or entry.is_dir:
         return None
-    return next((d.id for d, prev in plan.skipped if path in prev.outputs), None)
+    return next((i for i, outputs in owners(json.dumps(path)) if path in outputs), None)
 
 
 def _skipped_owner_below(
-    plan: JobPlan, path: str, kept: Callable[[str], Entry | None]
+    owners: SkippedOwners, path: str, kept: Callable[[str], Entry | None]
 ) -> str | None:
     """A skipped datum that wrote a file under the directory `path`, if one did."""
     entry = kept(path)
@@ -221,7 +275,11 @@ def _skipped_owner_below(
         return None
     inside = path.rstrip("/") + "/"
     return next(
-        (d.id for d, prev in plan.skipped if any(p.startswith(inside) for p in prev.outputs)),
+        (
+            i
+            for i, outputs in owners(json.dumps(inside)[:-1])  # '"/dir/': the start of a path
+            if any(p.startswith(inside) for p in outputs)
+        ),
         None,
     )
 
@@ -247,11 +305,12 @@ def _finish(
     elif failed:
         state, reason = JobState.FAILURE, f"datum {failed[0].datum.id} failed: {failed[0].reason}"
     else:
-        reason = _collisions(plan, results, _kept(store, base_tree, plan))
+        owners = functools.partial(datum_table.skipped_mentioning, store.db, job.id)
+        reason = _collisions(owners, results, _kept(store, base_tree, plan))
         if reason:
             state = JobState.FAILURE
     with store.db.atomic():
-        datum_records.record_datums(store, job.id, plan, results)
+        datum_records.record_datums(store, job.id, results)
         if state == JobState.SUCCESS:
             puts = [p for r in results if r.state == DatumState.SUCCESS for p in r.outputs]
             job.merge(base_tree, puts, deletes=plan.outputs_to_delete)

@@ -20,7 +20,7 @@ from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.refs import commit_by_id, commit_by_row_id, require_repo
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import EMPTY_TREE, FILE, Entry, TreeEditor
-from pachlite.pps.datums import Datum, InputCommit, Item, generate
+from pachlite.pps.datums import Datum, InputCommit, Item, generate, stream
 from pachlite.pps.pipeline_spec import PipelineSpec
 from pachlite.ppsdb import datums as datum_table
 from pachlite.ppsdb import jobs as job_table
@@ -80,13 +80,20 @@ class JobLifecycle:
 
     def datums(self, inputs: list[CommitRecord]) -> list[Datum]:
         """The datums of the input commits, as the spec's input tree makes them."""
+        return generate(self.spec.input, self._listings(inputs))
+
+    def datum_stream(self, inputs: list[CommitRecord]) -> Iterator[Datum]:
+        """`datums`, made one at a time where the input allows it (`pps.datums.stream`)."""
+        return stream(self.spec.input, self._listings(inputs))
+
+    def _listings(self, inputs: list[CommitRecord]) -> dict[tuple[str, str] | str, InputCommit]:
         by_repo = {c.repo: c for c in inputs}
         listings: dict[tuple[str, str] | str, InputCommit] = {}
         for leaf in self.spec.leaves():
             commit = by_repo.get(leaf.repo)
             if commit is not None:
                 listings[(leaf.name, leaf.repo)] = input_commit(self.store, commit, leaf.branch)
-        return generate(self.spec.input, listings)
+        return listings
 
     def datum_context(self, *, workdir: str, extra_env: Mapping[str, str]) -> DatumContext:
         return DatumContext(

@@ -237,6 +237,38 @@ def test_file_directory_collision(client: Client) -> None:
     assert job.state == JobState.FAILURE and "file / directory path collision" in (job.reason or "")
 
 
+def test_a_new_datum_writing_a_skipped_datums_path_fails_naming_both(client: Client) -> None:
+    client.create_repo("in")
+    client.put_file_bytes("in@master:/a", b"1")
+    client.create_pipeline(spec("late", ["sh", "-c", "cp $in /pfs/out/same"], pfs("in")))
+    client.run_pending()
+    (kept,) = [d.id for d in client.list_datum(f"late@{last_job(client, 'late').id}")]
+    client.put_file_bytes("in@master:/b", b"2")
+    client.run_pending()
+    job = last_job(client, "late")
+    assert (job.state, job.data_skipped) == (JobState.FAILURE, 1)
+    assert "duplicate path output by different datums: /same" in (job.reason or "")
+    assert kept in (job.reason or "")
+
+
+def test_a_new_file_over_a_skipped_datums_directory_fails(client: Client) -> None:
+    client.create_repo("in")
+    client.put_file_bytes("in@master:/a", b"1")
+    cmd = (
+        'if [ "$(basename $in)" = a ]; then mkdir /pfs/out/p && echo y > /pfs/out/p/q; '
+        "else echo x > /pfs/out/p; fi"
+    )
+    client.create_pipeline(spec("fd2", ["sh", "-c", cmd], pfs("in")))
+    client.run_pending()
+    (kept,) = [d.id for d in client.list_datum(f"fd2@{last_job(client, 'fd2').id}")]
+    client.put_file_bytes("in@master:/b", b"2")
+    client.run_pending()
+    job = last_job(client, "fd2")
+    assert job.state == JobState.FAILURE
+    assert "file / directory path collision: /p is a file of datum" in (job.reason or "")
+    assert f"a directory of datum {kept}" in (job.reason or "")
+
+
 def test_failure_makes_downstream_unrunnable_and_later_jobs_build_on_the_last_good_commit(
     client: Client, tmp_path: Path
 ) -> None:

@@ -168,13 +168,14 @@ def test_plan_classifies_new_skipped_changed_removed() -> None:
         changed.id: Previous(changed.id, "old hash", "SUCCESS", ("/out/changed",)),
         gone.id: Previous(gone.id, gone.hash("s"), "SUCCESS", ("/out/gone",)),
     }
-    plan = plan_job([kept, changed, new], "s", base)
+    skipped: list[tuple[Datum, Previous]] = []
+    plan = plan_job([kept, changed, new], "s", base, skip=skipped.extend)
     assert [x.id for x in plan.new] == [new.id]
     assert [x.id for x in plan.changed] == [changed.id]
-    assert [x.id for x, _ in plan.skipped] == [kept.id]
+    assert [x.id for x, _ in skipped] == [kept.id] and plan.skipped == 1
     assert sorted(plan.outputs_to_delete) == ["/out/changed", "/out/gone"]
     every = plan_job([kept, changed, new], "s", base, no_skip=True)
-    assert len(every.skipped) == 0 and len(every.changed) == 2
+    assert every.skipped == 0 and len(every.changed) == 2
 
 
 def test_failed_and_recovered_datums_are_not_skipped() -> None:
