@@ -106,9 +106,9 @@ def curve_ingest(sizes: tuple[int, ...], size: int, dvc: str | None) -> list[Row
             work = Path(tmp)
             tree = work / "tree"
             ingest.generate_tree(tree, files, size)
-            cp = ingest.bench_cp(tree, work)
-            pl = ingest.bench_pachlite(tree, work)
-            dv: float | str = ingest.bench_dvc(dvc, tree, work) if dvc else NOT_INSTALLED
+            cp = ingest.run_cp(tree, work, sync=False)[0]  # (wall, CPU): the curve is wall time
+            pl = ingest.run_api(tree, work, fsync=False)[0]
+            dv: float | str = ingest.run_dvc(dvc, tree, work)[0] if dvc else NOT_INSTALLED
         row: Row = {
             "files": files,
             "MiB": round(files * size / 2**20, 1),
