@@ -34,6 +34,16 @@ from pachlite.worker.listing import input_commit
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 
 
+def _read_spec_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # a binary file given as a spec (a backup, an image...)
+        raise InvalidArgument(
+            f"{path} is not a text spec (byte {exc.start} is not UTF-8)",
+            "give a pipeline spec in JSON or YAML",
+        ) from None
+
+
 def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, Spec]]:
     """(source, normalised user spec) for a file, every spec file in a directory, or '-'."""
     if path == "-":
@@ -42,9 +52,9 @@ def read_specs(path: str, stdin_text: str | None = None) -> list[tuple[str, Spec
         files = sorted(p for p in Path(path).iterdir() if p.suffix in SPEC_SUFFIXES)
         if not files:
             raise InvalidArgument(f"no .json/.yaml/.yml spec files in {path}")
-        sources = [(str(f), f.read_text()) for f in files]
+        sources = [(str(f), _read_spec_text(f)) for f in files]
     elif os.path.isfile(path):
-        sources = [(path, Path(path).read_text())]
+        sources = [(path, _read_spec_text(Path(path)))]
     else:
         raise InvalidArgument(f"{path} does not exist", "give a spec file, a directory or -")
     out = []

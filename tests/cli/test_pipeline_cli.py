@@ -132,3 +132,14 @@ def test_cluster_only_fields_are_noted(cli: Cli) -> None:
     assert "Note: resource_limits" in inspected
     spec = json.loads(cli("inspect", "pipeline", "train", "--spec").out)
     assert spec["resourceLimits"]["gpu"]["number"] == 1 and spec["datumTries"] == 3
+
+
+def test_a_binary_file_given_as_a_spec_is_refused_in_one_line(cli: Cli) -> None:
+    (cli.cwd / "backup.bin").write_bytes(b"\x89PNG\r\n\x1a\n\xc4\xff" * 100)
+    for verb in (("validate",), ("create", "pipeline", "-f")):
+        result = cli(*verb, "backup.bin", check=False)
+        assert result.code == 2, result.err
+        assert result.err.strip().splitlines() == [
+            "error: backup.bin is not a text spec (byte 0 is not UTF-8); "
+            "give a pipeline spec in JSON or YAML"
+        ]
