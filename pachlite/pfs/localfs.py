@@ -13,6 +13,13 @@ import stat
 from collections.abc import Callable
 
 
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """os.write until every byte is written (a write may take fewer than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def makedirs(path: str | os.PathLike[str]) -> None:
     """Create a directory and its missing parents (like `mkdir -p`)."""
     missing: list[str] = []

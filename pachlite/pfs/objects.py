@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from pachlite.errors import StoreCorrupt, StoreNotWritable, from_os_error
-from pachlite.pfs.localfs import makedirs
+from pachlite.pfs.localfs import makedirs, write_all
 
 CHUNK = 1 << 20
 SMALL_FILE = 8 << 20  # read whole below this; stream above
@@ -191,9 +191,7 @@ class ObjectStore:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
         try:
             for chunk in chunks:
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view) :]
+                write_all(fd, chunk)
             if self.durable and sync:
                 os.fsync(fd)
         except BaseException:
@@ -245,9 +243,7 @@ class ObjectStore:
             with open(self._open(digest), "rb") as source:
                 while chunk := source.read(CHUNK):
                     hasher.update(chunk)
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(fd, view) :]
+                    write_all(fd, chunk)
             if hasher.hexdigest() != digest:
                 raise _corrupt(digest)
         except BaseException:

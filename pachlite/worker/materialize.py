@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pachlite.errors import StoreCorrupt, from_os_error
-from pachlite.pfs.localfs import makedirs
+from pachlite.pfs.localfs import makedirs, write_all
 from pachlite.pfs.objects import ObjectStore
 from pachlite.pps.datums import Datum, Item
 from pachlite.pps.pipeline_spec import PipelineSpec
@@ -152,9 +152,7 @@ def _copy_small(source: str, digest: str, size: int, target: str) -> Stamp:
     data = _read_verified(source, digest, size)
     fd = os.open(target, _NEW, 0o444)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, data)
         stamp = _fstamp(fd)
     except BaseException:
         os.close(fd)
