@@ -84,6 +84,24 @@ def direct_cp(work: Path, count: int) -> float:
     return time.perf_counter() - start
 
 
+def overhead(client: Client, work: Path, datums: int) -> dict[str, float]:
+    """A job of `datums` cp datums against the same cp commands run directly: seconds of each,
+    and per datum what pachlite adds (wall) and the engine's own CPU time."""
+    fill(client, "small", datums, work)
+    client.create_pipeline(copy_spec("copy", "small"))
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    job_s = timed_jobs(client)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cp_s = direct_cp(work, datums)
+    cpu_s = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {
+        "job_s": job_s,
+        "cp_s": cp_s,
+        "overhead_ms": 1000 * (job_s - cp_s) / datums,
+        "engine_cpu_ms": 1000 * cpu_s / datums,
+    }
+
+
 def verification_rows(work: Path, mib: int) -> list[tuple[str, str, str, str]]:
     """ms/MiB of a verified copy and a verified link of one object, against plain ones."""
     from pachlite.pfs.objects import ObjectStore
@@ -172,23 +190,9 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(tmp)
         with Client(work / "store") as client:
             print("1/4 per-datum overhead ...", file=sys.stderr)
-            fill(client, "small", args.datums, work)
-            client.create_pipeline(copy_spec("copy", "small"))
-            cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-            job_s = timed_jobs(client)
-            cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-            cp_s = direct_cp(work, args.datums)
-            overhead_ms = 1000 * (job_s - cp_s) / args.datums
-            engine_cpu_ms = (
-                1000
-                * (
-                    cpu_after.ru_utime
-                    + cpu_after.ru_stime
-                    - cpu_before.ru_utime
-                    - cpu_before.ru_stime
-                )
-                / args.datums
-            )
+            cost = overhead(client, work, args.datums)
+            job_s, cp_s = cost["job_s"], cost["cp_s"]
+            overhead_ms, engine_cpu_ms = cost["overhead_ms"], cost["engine_cpu_ms"]
             rows.append(
                 (
                     "job of cp datums (parallelism 2)",
