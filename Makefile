@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup run serve images mirror-images reliability lint test test-quick bench bench-scaling bench-serving bench-dvc lock clean help
+.PHONY: setup run serve images mirror-images reliability lint test test-quick bench bench-goals bench-scaling bench-serving bench-dvc lock clean help
 
 help:
 	@echo "make setup       create .venv (Python 3.12) with the pinned stack and dev tools"
@@ -16,6 +16,7 @@ help:
 	@echo "make test        the whole test suite (what CI runs)"
 	@echo "make test-quick  the suite without the slow end-to-end and crash tests"
 	@echo "make bench       the benchmarks in bench/ at their default sizes"
+	@echo "make bench-goals issue 15's performance goals, each measured once, as one table (~15 min)"
 	@echo "make bench-scaling  the scaling curves, DVC beside (docs/performance-scaling.png; ~30 min)"
 	@echo "make bench-serving  MLServer with 0, 1 and 2 inference workers, 1 and 8 clients (after make run)"
 	@echo "make reliability crash (100 SIGKILL trials per scenario), concurrency and bad-input figures"
@@ -85,6 +86,11 @@ bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/provenance.py
 	$(PY) bench/pipeline.py
+
+# The performance goals' table (goal, figure, verdict), measured in one run; QUICK=1 for small
+# sizes without make run.
+bench-goals: setup
+	$(PY) bench/goals.py $(if $(QUICK),--quick)
 
 # The curves in docs/performance.md and docs/performance-scaling.png (run make bench-dvc first
 # for the DVC side); QUICK=1 for small sizes.
