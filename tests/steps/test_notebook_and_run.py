@@ -128,6 +128,12 @@ def test_make_run_then_make_serve_at_a_tiny_size(tmp_path: Path) -> None:
     )  # fmt: skip
     assert switched.returncode == 0, switched.stderr[-3000:]
     assert "serving target seldon -> kserve: reprocessing the release pipeline" in switched.stdout
+    # Its closing profile is this run's: the release job, not the first run's training.
+    again = switched.stdout.split("== time per pipeline", 1)[1].splitlines()
+    again_rows = {
+        line.split()[0] for line in again[2:] if line.strip().startswith(("release", "train"))
+    }
+    assert again_rows == {"release"}, again
     moved = json.loads((run_dir / "release.json").read_text())
     assert moved["target"] == "kserve" and moved["version"] == decision["version"]
     assert moved["manifest"] == "gitops/serving/pets-unet-inferenceservice.yaml"
