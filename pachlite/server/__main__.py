@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    # gRPC's core logs to stderr on its own; keep a failure to start one line unless -v.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR" if args.verbose else "NONE")
     try:
         # The SDK's messages are what this server speaks; without them it cannot start.
         from pachlite.server.app import Server

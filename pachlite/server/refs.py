@@ -71,7 +71,7 @@ def commit_ref(commit: Message | None) -> str:
         raise status.invalid("no commit specified")
     repo = commit.repo if _named(commit.repo) else _branch_repo(commit)
     name = repo_name(repo)
-    branch = commit.branch.name if commit.branch is not None else ""
+    branch = (commit.branch.name if commit.branch is not None else "") or ""
     if commit.id and branch and commit.id[0] in ".^~":
         return f"{name}@{branch}{commit.id}"
     if commit.id:
@@ -89,10 +89,11 @@ def shown_commit(commit: Message | None) -> str | None:
     shown = shown_repo(repo)
     if shown is None:
         return None
-    branch = commit.branch.name if commit.branch is not None else ""
-    if branch and (not commit.id or commit.id[0] in ".^~"):
-        return f"{shown}@{branch}{commit.id}"
-    return f"{shown}@{commit.id or branch}"
+    branch = (commit.branch.name if commit.branch is not None else "") or ""
+    commit_id = commit.id or ""
+    if branch and (not commit_id or commit_id[0] in ".^~"):
+        return f"{shown}@{branch}{commit_id}"
+    return f"{shown}@{commit_id or branch}"
 
 
 def commit_subject(commit: Message | None) -> status.Subject:
@@ -129,9 +130,11 @@ def _branch_of(commit: Message | None) -> str | None:
         match = _ANCESTRY.match(commit.id)
         base = match.group("base") if match else ""
         if base and not _is_uuid(base):
-            return base
+            return str(base)
         return None
-    return (commit.branch.name or None) if commit.branch is not None else None
+    if commit.branch is not None and commit.branch.name:
+        return str(commit.branch.name)
+    return None
 
 
 def _is_uuid(text: str) -> bool:

@@ -78,12 +78,23 @@ def test_provenance_shows_on_both_ends(sdk: Any, name: Name) -> None:
     head = sdk.pfs.inspect_commit(commit=pfs.Commit(repo=downstream, id=info.head.id))
     assert head.origin.kind == pfs.OriginKind.AUTO
     assert [c.repo.name for c in head.direct_provenance] == [upstream.name]
+    # No pipeline computes it, so a client may finish it (as pachd allows).
+    sdk.pfs.finish_commit(commit=head.commit)
+    assert sdk.pfs.inspect_commit(commit=head.commit).finished.timestamp() > 0
 
 
 def test_a_missing_branch_is_not_found_in_pachyderms_words(sdk: Any, name: Name) -> None:
     repo = made_repo(sdk, name, "data")
     with pytest.raises(grpc.RpcError) as raised:
         sdk.pfs.inspect_branch(branch=pfs.Branch(repo=repo, name="nope"))
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    assert raised.value.details() == f'branch "nope" not found in repo default/{repo.name}'
+
+
+def test_deleting_a_missing_branch_is_not_found(sdk: Any, name: Name) -> None:
+    repo = made_repo(sdk, name, "data")
+    with pytest.raises(grpc.RpcError) as raised:
+        sdk.pfs.delete_branch(branch=pfs.Branch(repo=repo, name="nope"))
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
     assert raised.value.details() == f'branch "nope" not found in repo default/{repo.name}'
 

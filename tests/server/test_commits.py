@@ -139,3 +139,30 @@ def test_list_commit_of_a_missing_repo_is_not_found(sdk: Any, name: Name) -> Non
     error = rpc_error(lambda: list(sdk.pfs.list_commit(repo=repo)))
     assert error.code() == grpc.StatusCode.NOT_FOUND
     assert error.details() == f"repo default/{repo.name} not found"
+
+
+def test_list_commit_from_a_start_time(sdk: Any, name: Name) -> None:
+    master = master_of(sdk, name)
+    with sdk.pfs.commit(branch=master) as first:
+        pass
+    time.sleep(0.01)
+    with sdk.pfs.commit(branch=master) as second:
+        pass
+    since = sdk.pfs.inspect_commit(commit=second).started
+    older = sdk.pfs.list_commit(repo=master.repo, started_time=since)
+    assert [c.commit.id for c in older] == [first.id]
+    newer = sdk.pfs.list_commit(repo=master.repo, started_time=since, reverse=True)
+    assert [c.commit.id for c in newer] == []
+
+
+def test_ready_waits_for_the_commits_provenance(sdk: Any, name: Name) -> None:
+    upstream = master_of(sdk, name)
+    with sdk.pfs.commit(branch=upstream):
+        pass
+    downstream = master_of(sdk, name)
+    sdk.pfs.create_branch(branch=downstream, provenance=[upstream])
+    head = sdk.pfs.inspect_branch(branch=downstream).head
+    # Its input is finished, so it is READY while still open.
+    info = sdk.pfs.inspect_commit(commit=head, wait=pfs.CommitState.READY)
+    assert info.commit.id == head.id
+    assert info.finished.year == 1970

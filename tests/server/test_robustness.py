@@ -62,7 +62,10 @@ def test_a_taken_address_is_one_line_and_exit_1(server: ServerProcess, tmp_path:
     result = run_server(tmp_path / "other", "--address", server.address)
     assert result.returncode == 1
     err = result.stderr.decode().strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("pachlite server: cannot listen on"), err
+    assert err == [
+        f"pachlite server: cannot listen on {server.address}; is another server using it? "
+        "pass --address HOST:PORT"
+    ]
 
 
 def test_a_bad_address_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import grpc
 from betterproto.lib.google.protobuf import Empty
 from pachyderm_sdk.api import pfs
 
-from pachlite.errors import Conflict
-from pachlite.model import CommitInfo
+from pachlite.errors import Conflict, NotFound
+from pachlite.model import CommitInfo, Origin
 from pachlite.server import messages, status
 from pachlite.server.refs import (
     branch_ref,
@@ -41,7 +41,7 @@ def _shown(info: CommitInfo) -> str:
 
 def _epoch(moment: object) -> bool:
     """An unset Timestamp reads as the epoch (betterproto fills the default)."""
-    return getattr(moment, "timestamp", lambda: 0.0)() == 0.0
+    return bool(getattr(moment, "timestamp", lambda: 0.0)() == 0.0)
 
 
 def register(served: Registry) -> None:
@@ -71,18 +71,23 @@ def register(served: Registry) -> None:
     )
     def finish_commit(request: Message, call: Call) -> Message:
         ref = commit_ref(request.commit)
+        description, error = request.description or None, request.error or None
         try:
-            call.client.finish_commit(
-                ref,
-                description=request.description or None,
-                error=request.error or None,
-                force=request.force,
-            )
+            call.client.finish_commit(ref, description=description, error=error,
+                                      force=request.force)  # fmt: skip
         except Conflict:
             info = call.client.inspect_commit(ref)
             if info.is_finished:
                 raise _unknown(f"commit {_shown(info)} has already finished") from None
-            raise
+            if info.origin != Origin.AUTO or request.force:
+                raise
+            # pachd refuses only a transform pipeline's output; a commit that provenance
+            # made on a branch no pipeline computes (or a spout's, a service's) it finishes.
+            if _transform_output(call, info.repo):
+                raise _unknown(
+                    "cannot finish a pipeline output or meta commit, use 'stop job' instead"
+                ) from None
+            call.client.finish_commit(ref, description=description, error=error, force=True)
         return Empty()
 
     @served.unary(
@@ -101,6 +106,14 @@ def register(served: Registry) -> None:
     def list_commit(request: Message, call: Call) -> Iterator[Message]:
         for info in _list(call, request):
             yield messages.commit_info(info)
+
+
+def _transform_output(call: Call, repo: str) -> bool:
+    try:
+        spec = call.client.inspect_pipeline(repo).effective_spec
+    except NotFound:
+        return False
+    return "spout" not in spec and "service" not in spec
 
 
 def _wait(call: Call, ref: str, wait: pfs.CommitState) -> CommitInfo:
