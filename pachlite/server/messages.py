@@ -25,10 +25,6 @@ def timestamp(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def seconds(moment: datetime) -> float:
-    return moment.timestamp()
-
-
 def project() -> pfs.Project:
     return pfs.Project(name=DEFAULT_PROJECT)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import grpc
 from betterproto.lib.google.protobuf import Empty
@@ -108,6 +109,12 @@ def register(served: Registry) -> None:
             yield messages.commit_info(info)
 
 
+def _started(info: CommitInfo) -> datetime:
+    started = messages.timestamp(info.started)
+    assert started is not None
+    return started
+
+
 def _transform_output(call: Call, repo: str) -> bool:
     try:
         spec = call.client.inspect_pipeline(repo).effective_spec
@@ -125,7 +132,9 @@ def _wait(call: Call, ref: str, wait: pfs.CommitState) -> CommitInfo:
     delay = 0.005
     while not _reached(call, info, wait):
         left = call.time_remaining()
-        if not call.is_active() or (left is not None and left <= 0):
+        if left is not None and left <= 0:
+            raise status.Status(grpc.StatusCode.DEADLINE_EXCEEDED, f"{ref} is still open")
+        if not call.is_active():
             raise status.Status(grpc.StatusCode.CANCELLED, f"stopped waiting for {ref}")
         time.sleep(min(delay, left) if left is not None else delay)
         delay = min(delay * 2, MAX_POLL_S)
@@ -172,11 +181,12 @@ def _list(call: Call, request: Message) -> list[CommitInfo]:
     else:
         found = client.list_commit(repo, origin=origin)
         if not _epoch(request.started_time):
-            since = messages.seconds(request.started_time)
+            # Compared as Timestamps (microseconds), the precision the client saw them in.
+            since = request.started_time
             if request.reverse:
-                found = [c for c in found if c.started > since]
+                found = [c for c in found if _started(c) > since]
             else:
-                found = [c for c in found if c.started < since]
+                found = [c for c in found if _started(c) < since]
         if request.reverse:
             found.reverse()
     return found[: request.number] if request.number > 0 else found
