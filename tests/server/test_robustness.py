@@ -38,6 +38,17 @@ def test_a_message_that_does_not_parse_is_invalid_argument(
     assert sdk.pfs.repo_exists(repo)
 
 
+def test_an_oversized_message_is_resource_exhausted(
+    server: ServerProcess, sdk: Any, name: Name
+) -> None:
+    # Above pachd's 20 MiB limit; the message is refused before it is read whole.
+    error = raw_call(server, "/pfs_v2.API/InspectRepo", b"\x0a" + b"\x00" * (21 << 20))
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    repo = pfs.Repo(name=name("after"))
+    sdk.pfs.create_repo(repo=repo)
+    assert sdk.pfs.repo_exists(repo)
+
+
 def test_a_request_missing_what_it_needs_is_invalid_argument(sdk: Any) -> None:
     with pytest.raises(grpc.RpcError) as raised:
         sdk.pfs.inspect_repo(repo=pfs.Repo(name=""))
