@@ -1,0 +1,180 @@
+"""Service/method names to handlers, and the one wrapper every call goes through.
+
+No generated server base exists for the SDK's betterproto messages, so each method is
+registered with grpcio's generic handlers. Requests arrive as raw bytes and are parsed here,
+not by grpcio: a message that does not parse is then INVALID_ARGUMENT (grpcio's own
+deserializer failure would be INTERNAL), and every exception a handler raises becomes a
+status in one place (`status.translate`), so a bad call never stops the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import grpc
+
+from pachlite.client import Client
+from pachlite.server import status
+from pachlite.server.clients import ThreadClients
+
+log = logging.getLogger("pachlite.server")
+
+# A betterproto message class and instance; the SDK ships no type information (mypy skips it).
+Message = Any
+Subject = Callable[[Message], status.Subject]
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets besides its request: this thread's Client, and the call's
+    liveness (a wait stops when the client has gone or its deadline has passed)."""
+
+    client: Client
+    context: grpc.ServicerContext
+
+    def is_active(self) -> bool:
+        return bool(self.context.is_active())
+
+    def time_remaining(self) -> float | None:
+        left = self.context.time_remaining()
+        return None if left is None else float(left)
+
+
+Unary = Callable[[Message, Call], Message]
+Streaming = Callable[[Message, Call], Iterator[Message]]
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str  # "/pfs_v2.API/InspectRepo"
+    request: type
+    handler: Unary | Streaming
+    streaming: bool
+    subject: Subject | None
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.methods: dict[str, Method] = {}
+        self.refused: dict[str, status.Status] = {}  # "/auth_v2.API/" -> the answer
+
+    def refuse(self, service: str, answer: status.Status) -> None:
+        """Answer every method of `service` with one status (auth when it is off)."""
+        self.refused[f"/{service}/"] = answer
+
+    def unary(self, service: str, method: str, request: type, subject: Subject | None = None
+              ) -> Callable[[Unary], Unary]:  # fmt: skip
+        """Decorate `handler(request, call) -> response` as `service/method`."""
+
+        def register(handler: Unary) -> Unary:
+            self._add(Method(f"/{service}/{method}", request, handler, False, subject))
+            return handler
+
+        return register
+
+    def stream(self, service: str, method: str, request: type, subject: Subject | None = None
+               ) -> Callable[[Streaming], Streaming]:  # fmt: skip
+        """Decorate `handler(request, call) -> iterator of responses` as `service/method`."""
+
+        def register(handler: Streaming) -> Streaming:
+            self._add(Method(f"/{service}/{method}", request, handler, True, subject))
+            return handler
+
+        return register
+
+    def _add(self, method: Method) -> None:
+        if method.name in self.methods:
+            raise ValueError(f"{method.name} is registered twice")
+        self.methods[method.name] = method
+
+    def generic_handler(self, clients: ThreadClients) -> grpc.GenericRpcHandler:
+        return _Handler(self, clients)
+
+
+class _Handler(grpc.GenericRpcHandler):  # type: ignore[misc]
+    def __init__(self, registry: Registry, clients: ThreadClients) -> None:
+        self.registry = registry
+        self.clients = clients
+
+    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        method = self.registry.methods.get(details.method)
+        if method is None:
+            service, _, _ = details.method.rpartition("/")
+            answer = self.registry.refused.get(service + "/")
+            if answer is None:
+                return None  # grpcio answers UNIMPLEMENTED
+            return grpc.unary_unary_rpc_method_handler(_refusal(answer))
+        if method.streaming:
+            return grpc.unary_stream_rpc_method_handler(
+                self._streaming(method), request_deserializer=None, response_serializer=bytes
+            )
+        return grpc.unary_unary_rpc_method_handler(
+            self._unary(method), request_deserializer=None, response_serializer=bytes
+        )
+
+    def _unary(self, method: Method) -> Callable[[bytes, grpc.ServicerContext], Message]:
+        def serve(raw: bytes, context: grpc.ServicerContext) -> Message:
+            request = _parse(method, raw, context)
+            try:
+                return method.handler(request, Call(self.clients.get(), context))
+            except Exception as exc:  # every error becomes a status; the server keeps serving
+                _abort(method, request, exc, context)
+
+        return serve
+
+    def _streaming(
+        self, method: Method
+    ) -> Callable[[bytes, grpc.ServicerContext], Iterator[Message]]:
+        def serve(raw: bytes, context: grpc.ServicerContext) -> Iterator[Message]:
+            request = _parse(method, raw, context)
+            try:
+                # Answers are built before the first is sent, so an error never arrives
+                # after part of a listing (Pachyderm's List* read in one transaction too).
+                answers = list(method.handler(request, Call(self.clients.get(), context)))
+            except Exception as exc:
+                _abort(method, request, exc, context)
+            yield from answers
+
+        return serve
+
+
+def abort(context: grpc.ServicerContext, code: grpc.StatusCode, text: str) -> NoReturn:
+    """End the call with a status (grpcio's `abort` raises; mypy cannot see that)."""
+    context.abort(code, text)
+    raise AssertionError("grpc's abort returned")
+
+
+def _refusal(answer: status.Status) -> Callable[[bytes, grpc.ServicerContext], Message]:
+    def serve(raw: bytes, context: grpc.ServicerContext) -> Message:
+        abort(context, answer.code, answer.message)
+
+    return serve
+
+
+def _parse(method: Method, raw: bytes, context: grpc.ServicerContext) -> Message:
+    try:
+        return method.request().parse(raw)
+    except Exception as exc:
+        what = f"invalid {method.request.__name__}"
+        abort(context, grpc.StatusCode.INVALID_ARGUMENT,
+              f"{what}: it does not parse ({type(exc).__name__})")  # fmt: skip
+
+
+def _abort(
+    method: Method, request: Message, exc: Exception, context: grpc.ServicerContext
+) -> NoReturn:
+    subject = status.NONE
+    if method.subject is not None:
+        try:
+            subject = method.subject(request)
+        except Exception:  # a request too odd to name: keep pachlite's own text
+            subject = status.NONE
+    code, text = status.translate(exc, subject, method.name)
+    if code == grpc.StatusCode.INTERNAL:
+        log.error("%s failed", method.name, exc_info=exc)
+    else:
+        log.debug("%s: %s %s", method.name, code.name, text)
+    abort(context, code, text)

@@ -1,0 +1,15 @@
+"""The served calls, one module per group; each registers its handlers on a Registry."""
+
+from __future__ import annotations
+
+from pachlite.server.registry import Registry
+
+
+def registry() -> Registry:
+    """Every call served so far (docs/api.md lists them)."""
+    from pachlite.server.services import branches, cluster, commits, projects, repos
+
+    served = Registry()
+    for group in (cluster, projects, repos, branches, commits):
+        group.register(served)
+    return served
