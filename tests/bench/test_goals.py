@@ -34,7 +34,9 @@ def test_quick_goals_run_gives_one_verdict_per_goal(tmp_path: Path) -> None:
 
     text = table.read_text()
     assert text.strip() == done.stdout.strip()
-    assert len([line for line in text.splitlines() if line.startswith("| ")]) == 1 + len(goals)
+    rows_shown = [line for line in text.splitlines() if line.startswith("| ")]
+    assert len(rows_shown) == 2 + len(goals)  # the header, its rule, then a row per goal
+    assert [line.split(" | ")[0].removeprefix("| ") for line in rows_shown[2:]] == goals
     assert done.stderr.count(" ... (load ") == len(goals)  # progress, one line per goal
 
 
