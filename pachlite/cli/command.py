@@ -29,6 +29,10 @@ class UsageError(Exception):
 
     exit_code = 2
 
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.where = where  # whose --help to point at, when not the command being run
+
 
 class Argument:
     """A positional argument: `nargs` 1 (one value), `"?"` (optional) or `"+"`/`"*"` (many)."""
@@ -345,7 +349,8 @@ class Context:
 
         root = self.root_option or os.environ.get(ROOT_ENV) or None
         if root is not None and os.path.exists(root) and not os.path.isdir(root):
-            raise UsageError(f"invalid value for --root (or ${ROOT_ENV}): {root!r} is a file")
+            message = f"invalid value for --root (or ${ROOT_ENV}): {root!r} is a file"
+            raise UsageError(message, where="pachlite")
         return root
 
     def client(self) -> Client:

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exit_code_for(error))
     except UsageError as error:
         message = str(error).rstrip(".")
-        echo(f"error: {message}; see `{ctx.command_path} --help`", err=True)
+        echo(f"error: {message}; see `{error.where or ctx.command_path} --help`", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         echo("interrupted", err=True)
