@@ -6,11 +6,13 @@ and later the planner can all use them without touching storage.
 
 from __future__ import annotations
 
-from dataclasses import asdict, field
 from enum import StrEnum
-from typing import Any
 
-from pachlite.lazyclass import dataclass
+from pachlite.lazyclass import asdict, dataclass, field
+
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Origin(StrEnum):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 
-import click
+from pachlite.cli.command import Context, argument, command, option
+from pachlite.cli.output import OUTPUT_OPTION, echo
 
-from pachlite.cli.output import OUTPUT_OPTION
 
-
-@click.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@command("validate")
+@argument("paths", nargs=-1, required=True)
 @OUTPUT_OPTION
-def validate(paths: tuple[str, ...], fmt: str) -> None:
+def validate(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
     """Check spec files or folders as a real Pachyderm would, without a store or a cluster.
 
     Pachyderm's JSON schema, pachlite's server rules over the whole set (names, inputs,
@@ -25,37 +24,36 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
             "pipelines": [p.name for p in checked.pipelines],
             "input_repos": checked.input_repos,
         }
-        click.echo(json.dumps(report))
+        echo(json.dumps(report))
         return
     for request in checked.pipelines:
-        click.echo(f"ok  {request.name}  ({request.source})")
-    click.echo(
+        echo(f"ok  {request.name}  ({request.source})")
+    echo(
         f"{len(checked.pipelines)} pipelines valid, in creation order; input repos to create: "
         + (", ".join(checked.input_repos) or "none")
     )
 
 
-@click.command("deploy")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--pachd", "address", required=True, help="pachd's address, grpc://HOST:PORT.")
-@click.option(
+@command("deploy")
+@argument("paths", nargs=-1, required=True)
+@option("--pachd", "address", required=True, help="pachd's address, grpc://HOST:PORT.")
+@option(
     "--input-repo",
     "extra_repos",
     multiple=True,
     help="Also create this input repo (repeatable), e.g. one only people commit to.",
 )
-@click.option(
+@option(
     "--wait-for-deployment",
     "wait_for",
     help="Inside the cluster: wait until Deployment NAMESPACE/NAME is available first.",
 )
-@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for it.")
-@click.option(
-    "--connect-timeout", default=10.0, show_default=True, help="Seconds to wait for pachd."
-)
-@click.option("--dry-run", is_flag=True, help="Ask pachd to check the requests, change nothing.")
+@option("--timeout", default=600.0, show_default=True, help="Seconds to wait for it.")
+@option("--connect-timeout", default=10.0, show_default=True, help="Seconds to wait for pachd.")
+@option("--dry-run", is_flag=True, help="Ask pachd to check the requests, change nothing.")
 @OUTPUT_OPTION
 def deploy(
+    ctx: Context,
     paths: tuple[str, ...],
     address: str,
     extra_repos: tuple[str, ...],
@@ -83,6 +81,6 @@ def deploy(
     outcomes = cluster.deploy(client, checked, dry_run=dry_run)
     for outcome in outcomes:
         if fmt == "json":
-            click.echo(json.dumps(outcome.__dict__))
+            echo(json.dumps(outcome.__dict__))
         else:
-            click.echo(f"{outcome.action:9}  {outcome.kind} {outcome.name}")
+            echo(f"{outcome.action:9}  {outcome.kind} {outcome.name}")

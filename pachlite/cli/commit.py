@@ -2,38 +2,35 @@
 
 from __future__ import annotations
 
-import click
-
 from pachlite.cli import output
+from pachlite.cli.command import Context, UsageError, argument, option
 from pachlite.cli.jobs_runner import triggers_jobs
-from pachlite.cli.output import OUTPUT_OPTION
-from pachlite.cli.verbs import client_from, delete, finish, inspect, list_, squash, start, wait
+from pachlite.cli.output import OUTPUT_OPTION, echo
+from pachlite.cli.verbs import delete, finish, inspect, list_, squash, start, wait
 from pachlite.model import CommitInfo, ProvenanceNode
 
 
 @start.command("commit")
-@click.argument("branch", metavar="REPO@BRANCH")
-@click.option("-p", "--parent", help="Parent commit (default: the branch head).")
-@click.option("-m", "--message", "--description", "message", default="", help="Description.")
-@click.pass_context
-def start_commit(ctx: click.Context, branch: str, parent: str | None, message: str) -> None:
+@argument("branch", metavar="REPO@BRANCH")
+@option("-p", "--parent", help="Parent commit (default: the branch head).")
+@option("-m", "--message", "--description", "message", default="", help="Description.")
+def start_commit(ctx: Context, branch: str, parent: str | None, message: str) -> None:
     """Open a commit; prints its ID. Puts to the branch land in it until it is finished."""
-    info = client_from(ctx).start_commit(branch, parent=parent, description=message)
-    click.echo(info.id)
+    info = ctx.client().start_commit(branch, parent=parent, description=message)
+    echo(info.id)
 
 
 @finish.command("commit")
-@click.argument("commit", metavar="REPO@REF")
-@click.option("-m", "--message", "--description", "message", help="Description (replaces).")
-@click.option("-f", "--force", is_flag=True, help="Finish a commit made by provenance too.")
-@click.option("--error", help="Finish it as failed, with this reason (as a failed job does).")
-@click.pass_context
+@argument("commit", metavar="REPO@REF")
+@option("-m", "--message", "--description", "message", help="Description (replaces).")
+@option("-f", "--force", is_flag=True, help="Finish a commit made by provenance too.")
+@option("--error", help="Finish it as failed, with this reason (as a failed job does).")
 @triggers_jobs
 def finish_commit(
-    ctx: click.Context, commit: str, message: str | None, force: bool, error: str | None
+    ctx: Context, commit: str, message: str | None, force: bool, error: str | None
 ) -> None:
     """Finish an open commit; it is immutable afterwards."""
-    client_from(ctx).finish_commit(commit, description=message, force=force, error=error)
+    ctx.client().finish_commit(commit, description=message, force=force, error=error)
 
 
 def _commit_rows(commits: list[CommitInfo]) -> list[list[str]]:
@@ -53,20 +50,18 @@ def _commit_rows(commits: list[CommitInfo]) -> list[list[str]]:
 
 
 @list_.command("commit")
-@click.argument("target", required=False, metavar="[REPO[@BRANCH]|COMMIT-SET-ID]")
-@click.option("-n", "--number", default=0, help="At most this many (newest first).")
-@click.option(
+@argument("target", required=False, metavar="[REPO[@BRANCH]|COMMIT-SET-ID]")
+@option("-n", "--number", default=0, help="At most this many (newest first).")
+@option(
     "--origin",
-    type=click.Choice(["USER", "AUTO"], case_sensitive=False),
+    choices=["USER", "AUTO"],
+    case_sensitive=False,
     help="Only commits made by people (USER) or by propagation (AUTO).",
 )
-@click.option(
-    "--subvenance", is_flag=True, help="With REPO@REF: the commits made from that commit."
-)
+@option("--subvenance", is_flag=True, help="With REPO@REF: the commits made from that commit.")
 @OUTPUT_OPTION
-@click.pass_context
 def list_commit(
-    ctx: click.Context,
+    ctx: Context,
     target: str | None,
     number: int,
     origin: str | None,
@@ -74,10 +69,10 @@ def list_commit(
     fmt: str,
 ) -> None:
     """List commits of a repo, of a branch's history, or of one commit set."""
-    client = client_from(ctx)
+    client = ctx.client()
     if subvenance:
         if not target:
-            raise click.UsageError("--subvenance needs a commit: REPO@REF")
+            raise UsageError("--subvenance needs a commit: REPO@REF")
         commits = client.commit_subvenance(target)
     else:
         commits = client.list_commit(target, number=number, origin=origin)
@@ -100,13 +95,12 @@ def _tree_lines(node: ProvenanceNode, prefix: str = "", last: bool = True) -> li
 
 
 @inspect.command("commit")
-@click.argument("commit", metavar="REPO@REF")
-@click.option("--full", is_flag=True, help="Show the whole provenance tree, down to the roots.")
+@argument("commit", metavar="REPO@REF")
+@option("--full", is_flag=True, help="Show the whole provenance tree, down to the roots.")
 @OUTPUT_OPTION
-@click.pass_context
-def inspect_commit(ctx: click.Context, commit: str, full: bool, fmt: str) -> None:
+def inspect_commit(ctx: Context, commit: str, full: bool, fmt: str) -> None:
     """Show a commit: state, parent, size, and where its data came from."""
-    client = client_from(ctx)
+    client = ctx.client()
     info = client.inspect_commit(commit)
     tree = client.commit_provenance(commit) if full else None
     if fmt == "json":
@@ -142,35 +136,32 @@ def inspect_commit(ctx: click.Context, commit: str, full: bool, fmt: str) -> Non
             ]
         )
     if tree is not None:
-        click.echo("Provenance:")
+        echo("Provenance:")
         for line in _tree_lines(tree):
-            click.echo("  " + line)
+            echo("  " + line)
 
 
 @wait.command("commit")
-@click.argument("commit", metavar="REPO@REF")
-@click.option("--timeout", type=float, help="Give up after this many seconds.")
-@click.pass_context
-def wait_commit(ctx: click.Context, commit: str, timeout: float | None) -> None:
+@argument("commit", metavar="REPO@REF")
+@option("--timeout", type=float, help="Give up after this many seconds.")
+def wait_commit(ctx: Context, commit: str, timeout: float | None) -> None:
     """Wait until the commit and the commits of its set made from it are finished."""
-    for info in client_from(ctx).wait_commit(commit, timeout=timeout):
+    for info in ctx.client().wait_commit(commit, timeout=timeout):
         state = f"error: {info.error}" if info.error else "finished"
-        click.echo(f"{info.uri} {state}")
+        echo(f"{info.uri} {state}")
 
 
 @squash.command("commit")
-@click.argument("commit", metavar="COMMIT-SET-ID|REPO@REF")
-@click.pass_context
-def squash_commit(ctx: click.Context, commit: str) -> None:
+@argument("commit", metavar="COMMIT-SET-ID|REPO@REF")
+def squash_commit(ctx: Context, commit: str) -> None:
     """Remove a commit set, folding its changes into the children of its commits."""
-    for uri in client_from(ctx).squash_commit(commit):
-        click.echo(f"squashed {uri}")
+    for uri in ctx.client().squash_commit(commit):
+        echo(f"squashed {uri}")
 
 
 @delete.command("commit")
-@click.argument("commit", metavar="COMMIT-SET-ID|REPO@REF")
-@click.pass_context
-def delete_commit(ctx: click.Context, commit: str) -> None:
+@argument("commit", metavar="COMMIT-SET-ID|REPO@REF")
+def delete_commit(ctx: Context, commit: str) -> None:
     """Drop a commit set that nothing builds on; branch heads move back to the parents."""
-    for uri in client_from(ctx).delete_commit(commit):
-        click.echo(f"deleted {uri}")
+    for uri in ctx.client().delete_commit(commit):
+        echo(f"deleted {uri}")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import sys
 
-import click
-
 from pachlite.cli import output, progress
+from pachlite.cli.command import Context, UsageError, argument, option
 from pachlite.cli.jobs_runner import triggers_jobs
-from pachlite.cli.output import OUTPUT_OPTION
-from pachlite.cli.verbs import client_from, copy, delete, diff, get, glob, inspect, list_, put
+from pachlite.cli.output import OUTPUT_OPTION, echo
+from pachlite.cli.verbs import copy, delete, diff, get, glob, inspect, list_, put
 from pachlite.model import FileInfo
 
 # Up to this size a file is read and hash-checked whole before printing; larger files stream.
@@ -18,8 +17,8 @@ VERIFY_BEFORE_PRINT = 64 << 20
 
 
 @put.command("file")
-@click.argument("target", metavar="REPO@BRANCH[:PATH]")
-@click.option(
+@argument("target", metavar="REPO@BRANCH[:PATH]")
+@option(
     "-f",
     "--file",
     "source",
@@ -27,23 +26,22 @@ VERIFY_BEFORE_PRINT = 64 << 20
     show_default=True,
     help="Local file, directory (with -r), http(s) URL, or - for stdin.",
 )
-@click.option("-r", "--recursive", is_flag=True, help="Put a directory and everything in it.")
-@click.option("-a", "--append", is_flag=True, help="Append to the file instead of overwriting.")
-@click.option("-m", "--message", default="", help="Description of the commit this put makes.")
-@click.pass_context
+@option("-r", "--recursive", is_flag=True, help="Put a directory and everything in it.")
+@option("-a", "--append", is_flag=True, help="Append to the file instead of overwriting.")
+@option("-m", "--message", default="", help="Description of the commit this put makes.")
 @triggers_jobs
 def put_file(
-    ctx: click.Context, target: str, source: str, recursive: bool, append: bool, message: str
+    ctx: Context, target: str, source: str, recursive: bool, append: bool, message: str
 ) -> None:
     """Put data into a branch (new commit) or an open commit.
 
     PATH defaults to /<name of the source>; a PATH ending in '/' puts into that directory.
     Without an open commit on the branch, the put makes and finishes its own commit.
     """
-    client = client_from(ctx)
+    client = ctx.client()
     if source == "-":
         if ":" not in target or target.endswith(":"):
-            raise click.UsageError("reading stdin needs a target path: REPO@BRANCH:/path")
+            raise UsageError("reading stdin needs a target path: REPO@BRANCH:/path")
         with progress.transfer("stdin", None) as advance:
             client.put_file(
                 target, sys.stdin.buffer, append=append, message=message, progress=advance
@@ -64,7 +62,7 @@ def put_file(
     elif os.path.exists(source):
         total = os.path.getsize(source)
     else:
-        raise click.BadParameter(f"{source} does not exist", param_hint="-f")
+        raise UsageError(f"invalid value for -f: {source} does not exist")
     with progress.transfer(os.path.basename(source.rstrip("/")) or source, total) as advance:
         client.put_file(
             target,
@@ -77,16 +75,15 @@ def put_file(
 
 
 @get.command("file")
-@click.argument("target", metavar="REPO@REF:PATH")
-@click.option("-o", "--output", "local", help="Write to this local path instead of stdout.")
-@click.option("-r", "--recursive", is_flag=True, help="Get a directory (needs -o).")
-@click.pass_context
-def get_file(ctx: click.Context, target: str, local: str | None, recursive: bool) -> None:
+@argument("target", metavar="REPO@REF:PATH")
+@option("-o", "--output", "local", help="Write to this local path instead of stdout.")
+@option("-r", "--recursive", is_flag=True, help="Get a directory (needs -o).")
+def get_file(ctx: Context, target: str, local: str | None, recursive: bool) -> None:
     """Print a file, or write it (or a whole directory) to disk. Content is hash-checked."""
-    client = client_from(ctx)
+    client = ctx.client()
     if local is None:
         if recursive:
-            raise click.UsageError("-r writes a directory and needs -o LOCAL_DIR")
+            raise UsageError("-r writes a directory and needs -o LOCAL_DIR")
         out = sys.stdout.buffer
         if client.inspect_file(target).size_bytes <= VERIFY_BEFORE_PRINT:
             out.write(client.get_file(target))  # hash checked before a byte is printed
@@ -112,30 +109,27 @@ def _show_files(files: list[FileInfo], fmt: str) -> None:
 
 
 @list_.command("file")
-@click.argument("target", metavar="REPO@REF[:PATH]")
+@argument("target", metavar="REPO@REF[:PATH]")
 @OUTPUT_OPTION
-@click.pass_context
-def list_file(ctx: click.Context, target: str, fmt: str) -> None:
+def list_file(ctx: Context, target: str, fmt: str) -> None:
     """List a directory's entries (or the file itself)."""
-    _show_files(client_from(ctx).list_file(target), fmt)
+    _show_files(ctx.client().list_file(target), fmt)
 
 
 @glob.command("file")
-@click.argument("target", metavar="REPO@REF:PATTERN")
+@argument("target", metavar="REPO@REF:PATTERN")
 @OUTPUT_OPTION
-@click.pass_context
-def glob_file(ctx: click.Context, target: str, fmt: str) -> None:
+def glob_file(ctx: Context, target: str, fmt: str) -> None:
     """List files and directories matching a glob (* stays in a directory, ** crosses)."""
-    _show_files(client_from(ctx).glob_file(target), fmt)
+    _show_files(ctx.client().glob_file(target), fmt)
 
 
 @inspect.command("file")
-@click.argument("target", metavar="REPO@REF:PATH")
+@argument("target", metavar="REPO@REF:PATH")
 @OUTPUT_OPTION
-@click.pass_context
-def inspect_file(ctx: click.Context, target: str, fmt: str) -> None:
+def inspect_file(ctx: Context, target: str, fmt: str) -> None:
     """Show a file's type, size and content hash."""
-    info = client_from(ctx).inspect_file(target)
+    info = ctx.client().inspect_file(target)
     if fmt == "json":
         output.emit_json(info, single=True)
         return
@@ -151,20 +145,19 @@ def inspect_file(ctx: click.Context, target: str, fmt: str) -> None:
 
 
 @diff.command("file")
-@click.argument("new", metavar="NEW-REPO@REF[:PATH]")
-@click.argument("old", required=False, metavar="[OLD-REPO@REF[:PATH]]")
-@click.option("--name-only", is_flag=True, help="Only the changed paths.")
+@argument("new", metavar="NEW-REPO@REF[:PATH]")
+@argument("old", required=False, metavar="[OLD-REPO@REF[:PATH]]")
+@option("--name-only", is_flag=True, help="Only the changed paths.")
 @OUTPUT_OPTION
-@click.pass_context
-def diff_file(ctx: click.Context, new: str, old: str | None, name_only: bool, fmt: str) -> None:
+def diff_file(ctx: Context, new: str, old: str | None, name_only: bool, fmt: str) -> None:
     """Changed files between two commits (default: NEW and its parent)."""
-    diffs = client_from(ctx).diff_file(new, old)
+    diffs = ctx.client().diff_file(new, old)
     if fmt == "json":
         output.emit_json(diffs)
         return
     if name_only:
         for d in diffs:
-            click.echo(d.path)
+            echo(d.path)
         return
     output.table(
         ["CHANGE", "PATH", "OLD SIZE", "NEW SIZE"],
@@ -181,21 +174,19 @@ def diff_file(ctx: click.Context, new: str, old: str | None, name_only: bool, fm
 
 
 @delete.command("file")
-@click.argument("target", metavar="REPO@BRANCH:PATH")
-@click.option("-r", "--recursive", is_flag=True, help="Delete a directory with its content.")
-@click.pass_context
+@argument("target", metavar="REPO@BRANCH:PATH")
+@option("-r", "--recursive", is_flag=True, help="Delete a directory with its content.")
 @triggers_jobs
-def delete_file(ctx: click.Context, target: str, recursive: bool) -> None:
+def delete_file(ctx: Context, target: str, recursive: bool) -> None:
     """Delete a file or directory (in a new commit, or in the open one)."""
-    client_from(ctx).delete_file(target, recursive=recursive)
+    ctx.client().delete_file(target, recursive=recursive)
 
 
 @copy.command("file")
-@click.argument("source", metavar="SRC-REPO@REF:PATH")
-@click.argument("target", metavar="DST-REPO@BRANCH:PATH")
-@click.option("-a", "--append", is_flag=True, help="Append to the destination file.")
-@click.pass_context
+@argument("source", metavar="SRC-REPO@REF:PATH")
+@argument("target", metavar="DST-REPO@BRANCH:PATH")
+@option("-a", "--append", is_flag=True, help="Append to the destination file.")
 @triggers_jobs
-def copy_file(ctx: click.Context, source: str, target: str, append: bool) -> None:
+def copy_file(ctx: Context, source: str, target: str, append: bool) -> None:
     """Copy a file or directory; the data is shared, not duplicated."""
-    client_from(ctx).copy_file(source, target, append=append)
+    ctx.client().copy_file(source, target, append=append)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 
-import click
-
 from pachlite.cli import output
+from pachlite.cli.command import Context, UsageError, argument, command, option
 from pachlite.cli.jobs_runner import triggers_jobs
-from pachlite.cli.output import OUTPUT_OPTION
-from pachlite.cli.verbs import client_from, inspect, list_, restart, stop, wait
+from pachlite.cli.output import OUTPUT_OPTION, echo
+from pachlite.cli.verbs import inspect, list_, restart, stop, wait
 from pachlite.model import JobInfo
 
 
@@ -25,13 +24,12 @@ def _progress(info: JobInfo) -> str:
 
 
 @list_.command("job")
-@click.argument("job_id", required=False, metavar="[COMMIT-SET-ID]")
-@click.option("-p", "--pipeline", help="Only this pipeline's jobs.")
+@argument("job_id", required=False, metavar="[COMMIT-SET-ID]")
+@option("-p", "--pipeline", help="Only this pipeline's jobs.")
 @OUTPUT_OPTION
-@click.pass_context
-def list_job(ctx: click.Context, job_id: str | None, pipeline: str | None, fmt: str) -> None:
+def list_job(ctx: Context, job_id: str | None, pipeline: str | None, fmt: str) -> None:
     """List jobs, newest first (PROGRESS = processed + skipped / total)."""
-    jobs = client_from(ctx).list_job(pipeline=pipeline, job_id=job_id)
+    jobs = ctx.client().list_job(pipeline=pipeline, job_id=job_id)
     if fmt == "json":
         output.emit_json(jobs)
         return
@@ -54,12 +52,11 @@ def list_job(ctx: click.Context, job_id: str | None, pipeline: str | None, fmt: 
 
 
 @inspect.command("job")
-@click.argument("job", metavar="PIPELINE@JOB-ID")
+@argument("job", metavar="PIPELINE@JOB-ID")
 @OUTPUT_OPTION
-@click.pass_context
-def inspect_job(ctx: click.Context, job: str, fmt: str) -> None:
+def inspect_job(ctx: Context, job: str, fmt: str) -> None:
     """Show a job: state, counters, inputs, output, pipeline version, image, git commit."""
-    info = client_from(ctx).inspect_job(job)
+    info = ctx.client().inspect_job(job)
     if fmt == "json":
         output.emit_json(info, single=True)
         return
@@ -86,34 +83,31 @@ def inspect_job(ctx: click.Context, job: str, fmt: str) -> None:
 
 
 @wait.command("job")
-@click.argument("job", metavar="PIPELINE@JOB-ID")
-@click.option("--timeout", type=float, help="Give up after this many seconds.")
-@click.pass_context
-def wait_job(ctx: click.Context, job: str, timeout: float | None) -> None:
+@argument("job", metavar="PIPELINE@JOB-ID")
+@option("--timeout", type=float, help="Give up after this many seconds.")
+def wait_job(ctx: Context, job: str, timeout: float | None) -> None:
     """Wait until a job ends; exits 1 unless it succeeded."""
-    info = client_from(ctx).wait_job(job, timeout=timeout)
-    click.echo(f"{info.uri} {info.state.value}" + (f": {info.reason}" if info.reason else ""))
+    info = ctx.client().wait_job(job, timeout=timeout)
+    echo(f"{info.uri} {info.state.value}" + (f": {info.reason}" if info.reason else ""))
     if info.state.value != "JOB_SUCCESS":
         ctx.exit(1)
 
 
 @stop.command("job")
-@click.argument("job", metavar="PIPELINE@JOB-ID")
-@click.pass_context
-def stop_job(ctx: click.Context, job: str) -> None:
+@argument("job", metavar="PIPELINE@JOB-ID")
+def stop_job(ctx: Context, job: str) -> None:
     """Kill a job; its output commit is finished with an error."""
-    info = client_from(ctx).stop_job(job)
-    click.echo(f"{info.uri} {info.state.value}")
+    info = ctx.client().stop_job(job)
+    echo(f"{info.uri} {info.state.value}")
 
 
 @list_.command("datum")
-@click.argument("job", required=False, metavar="[PIPELINE@JOB-ID]")
-@click.option("-f", "--file", "spec", help="Preview the datums of a spec without creating it.")
+@argument("job", required=False, metavar="[PIPELINE@JOB-ID]")
+@option("-f", "--file", "spec", help="Preview the datums of a spec without creating it.")
 @OUTPUT_OPTION
-@click.pass_context
-def list_datum(ctx: click.Context, job: str | None, spec: str | None, fmt: str) -> None:
+def list_datum(ctx: Context, job: str | None, spec: str | None, fmt: str) -> None:
     """List a job's datums, or preview a spec's datums with -f."""
-    client = client_from(ctx)
+    client = ctx.client()
     if spec:
         import sys
 
@@ -131,7 +125,7 @@ def list_datum(ctx: click.Context, job: str | None, spec: str | None, fmt: str) 
         )
         return
     if not job:
-        raise click.UsageError("give PIPELINE@JOB-ID, or -f SPEC to preview")
+        raise UsageError("give PIPELINE@JOB-ID, or -f SPEC to preview")
     infos = client.list_datum(job)
     if fmt == "json":
         output.emit_json(infos)
@@ -152,13 +146,12 @@ def list_datum(ctx: click.Context, job: str | None, spec: str | None, fmt: str) 
 
 
 @inspect.command("datum")
-@click.argument("job", metavar="PIPELINE@JOB-ID")
-@click.argument("datum_id")
+@argument("job", metavar="PIPELINE@JOB-ID")
+@argument("datum_id")
 @OUTPUT_OPTION
-@click.pass_context
-def inspect_datum(ctx: click.Context, job: str, datum_id: str, fmt: str) -> None:
+def inspect_datum(ctx: Context, job: str, datum_id: str, fmt: str) -> None:
     """Show a datum: state, inputs, outputs, attempts, timing (an ID prefix is enough)."""
-    info = client_from(ctx).inspect_datum(job, datum_id)
+    info = ctx.client().inspect_datum(job, datum_id)
     if fmt == "json":
         output.emit_json(info, single=True)
         return
@@ -178,35 +171,33 @@ def inspect_datum(ctx: click.Context, job: str, datum_id: str, fmt: str) -> None
 
 
 @restart.command("datum")
-@click.argument("job", metavar="PIPELINE@JOB-ID")
-@click.argument("datum_ids", nargs=-1, required=True)
-@click.pass_context
+@argument("job", metavar="PIPELINE@JOB-ID")
+@argument("datum_ids", nargs=-1, required=True)
 @triggers_jobs
-def restart_datum(ctx: click.Context, job: str, datum_ids: tuple[str, ...]) -> None:
+def restart_datum(ctx: Context, job: str, datum_ids: tuple[str, ...]) -> None:
     """Process these datums (IDs or prefixes) again, in a new job."""
-    click.echo(client_from(ctx).restart_datum(job, list(datum_ids)))
+    echo(ctx.client().restart_datum(job, list(datum_ids)))
 
 
-@click.command("logs")
-@click.option("-p", "--pipeline", help="Logs of this pipeline's jobs.")
-@click.option("-j", "--job", help="Logs of one job: PIPELINE@JOB-ID.")
-@click.option("--datum", help="Logs of one datum (an ID prefix is enough).")
-@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (Ctrl-C to stop).")
-@click.pass_context
+@command("logs")
+@option("-p", "--pipeline", help="Logs of this pipeline's jobs.")
+@option("-j", "--job", help="Logs of one job: PIPELINE@JOB-ID.")
+@option("--datum", help="Logs of one datum (an ID prefix is enough).")
+@option("-f", "--follow", is_flag=True, help="Keep printing new lines (Ctrl-C to stop).")
 def logs(
-    ctx: click.Context, pipeline: str | None, job: str | None, datum: str | None, follow: bool
+    ctx: Context, pipeline: str | None, job: str | None, datum: str | None, follow: bool
 ) -> None:
     """Print what user code wrote to stdout and stderr, tagged with job, datum and stream."""
-    client = client_from(ctx)
+    client = ctx.client()
     if pipeline and not job and not datum:
         for raw in client.process_log(pipeline):  # spouts and services print here
-            click.echo(f"{pipeline} {raw.split(' ', 1)[1] if ' ' in raw else raw}")
+            echo(f"{pipeline} {raw.split(' ', 1)[1] if ' ' in raw else raw}")
     last = 0
     while True:
         for line_id, line in client.logs(pipeline=pipeline, job=job, datum=datum, after=last):
             last = line_id
             tag = f"{line.job} {(line.datum or '-')[:12]} {line.stream}"
-            click.echo(f"{tag} | {line.line}")
+            echo(f"{tag} | {line.line}")
         if not follow:
             return
         time.sleep(0.5)

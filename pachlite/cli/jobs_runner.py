@@ -5,37 +5,37 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
 
-import click
+from pachlite.cli.command import Context, option
+from pachlite.cli.output import echo, is_terminal
 
-from pachlite.cli.output import is_terminal
-from pachlite.cli.verbs import client_from
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
+if TYPE_CHECKING:
+    from pachlite.cli.command import Callback
 
-F = TypeVar("F", bound=Callable[..., Any])
 
+def triggers_jobs(command: Callback) -> Callback:
+    """Add `--no-wait` to a command, and run the jobs it triggered unless that is given."""
 
-def triggers_jobs[F: Callable[..., Any]](command: F) -> F:
-    @click.option(
+    @option(
         "--no-wait", is_flag=True, help="Leave the jobs this triggers queued for `pachlite up`."
     )
     @functools.wraps(command)
-    def wrapper(*args: Any, no_wait: bool, **kwargs: Any) -> Any:
-        result = command(*args, **kwargs)
+    def wrapper(ctx: Context, *args: object, no_wait: bool, **kwargs: object) -> None:
+        command(ctx, *args, **kwargs)
         if not no_wait:
-            run_triggered_jobs(click.get_current_context())
-        return result
+            run_triggered_jobs(ctx)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def run_triggered_jobs(ctx: click.Context) -> None:
-    client = client_from(ctx)
+def run_triggered_jobs(ctx: Context) -> None:
+    client = ctx.client()
     if not client.has_pipelines():
         return
 
     def waiting() -> None:
-        click.echo("waiting for another pachlite process that is running jobs...", err=True)
+        echo("waiting for another pachlite process that is running jobs...", err=True)
 
     if not is_terminal():
         ran = client.run_pending(on_wait=waiting)
@@ -68,4 +68,4 @@ def run_triggered_jobs(ctx: click.Context) -> None:
             f"{info.data_failed} failed, {info.data_recovered} recovered of {info.data_total}"
         )
         reason = f": {info.reason}" if info.reason else ""
-        click.echo(f"job {info.uri} {info.state.value} ({detail}){reason}", err=True)
+        echo(f"job {info.uri} {info.state.value} ({detail}){reason}", err=True)

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import click
-
 from pachlite.cli import output
-from pachlite.cli.verbs import client_from
+from pachlite.cli.command import Context, argument, command, existing_file, not_a_directory, option
+from pachlite.cli.output import echo
 
 
-@click.command()
+@command()
 @output.OUTPUT_OPTION
-@click.pass_context
-def fsck(ctx: click.Context, fmt: str) -> None:
+def fsck(ctx: Context, fmt: str) -> None:
     """Verify every object's hash and every metadata reference.
 
     A damaged or missing meta.sqlite is reported (exit 8) and the objects are still checked.
     """
     from pachlite.client import fsck_store
 
-    report = fsck_store(ctx.find_root().params.get("root"))
+    report = fsck_store(ctx.root)
     if fmt == "json":
         output.emit_json(report, single=True)
     else:
         for problem in report.problems:
-            click.echo(f"problem: {problem}")
-        click.echo(
+            echo(f"problem: {problem}")
+        echo(
             f"checked {report.objects_checked} objects, {report.trees_checked} directory nodes, "
             f"{report.commits_checked} commits: "
             + ("ok" if report.ok else f"{len(report.problems)} problem(s)")
@@ -35,10 +33,9 @@ def fsck(ctx: click.Context, fmt: str) -> None:
         ctx.exit(8)
 
 
-@click.command()
-@click.argument("destination", type=click.Path(dir_okay=False))
-@click.pass_context
-def backup(ctx: click.Context, destination: str) -> None:
+@command()
+@argument("destination", type=not_a_directory)
+def backup(ctx: Context, destination: str) -> None:
     """Write a consistent copy of the store's metadata (meta.sqlite) to a new file.
 
     Safe while other pachlite processes work (SQLite's online backup). Objects are not
@@ -46,22 +43,21 @@ def backup(ctx: click.Context, destination: str) -> None:
     restore every commit that existed when it was taken (`pachlite restore`). For a copy on
     another disk, copy objects/ as well.
     """
-    info = client_from(ctx).backup(destination)
-    click.echo(
+    info = ctx.client().backup(destination)
+    echo(
         f"backed up {info.repos} repos and {info.commits} commits to {info.path} "
         f"({output.size(info.size_bytes)})"
     )
 
 
-@click.command()
-@click.argument("source", type=click.Path(exists=True, dir_okay=False))
-@click.option(
+@command()
+@argument("source", type=existing_file)
+@option(
     "--force",
     is_flag=True,
     help="Restore over healthy metadata (dropping later commits), or with objects missing.",
 )
-@click.pass_context
-def restore(ctx: click.Context, source: str, force: bool) -> None:
+def restore(ctx: Context, source: str, force: bool) -> None:
     """Replace the store's metadata with a backup from `pachlite backup`.
 
     The metadata it replaces is kept beside it as meta.sqlite.replaced-<time>. Refused while
@@ -69,12 +65,12 @@ def restore(ctx: click.Context, source: str, force: bool) -> None:
     """
     from pachlite.client import restore_store
 
-    info = restore_store(source, ctx.find_root().params.get("root"), force=force)
-    click.echo(f"restored {info.repos} repos and {info.commits} commits from {info.path}")
+    info = restore_store(source, ctx.root, force=force)
+    echo(f"restored {info.repos} repos and {info.commits} commits from {info.path}")
     if info.set_aside:
-        click.echo(f"the metadata it replaced is kept as {info.set_aside}")
+        echo(f"the metadata it replaced is kept as {info.set_aside}")
     if info.missing_objects:
-        click.echo(
+        echo(
             f"{info.missing_objects} object(s) the backup names are missing: "
             "run `pachlite fsck` to see what they affect"
         )

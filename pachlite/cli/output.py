@@ -5,23 +5,33 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol
 
-import click
+from pachlite.cli.command import option
 
-OUTPUT_OPTION = click.option(
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class JsonValue(Protocol):
+        def to_json(self) -> dict[str, Any]: ...
+
+
+OUTPUT_OPTION = option(
     "-o",
     "--output",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    choices=["text", "json"],
     default="text",
     show_default=True,
     help="json: one JSON object per line for lists, one object for inspect.",
 )
 
 
-class JsonValue(Protocol):
-    def to_json(self) -> dict[str, Any]: ...
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Write a line and flush it (as click.echo did: `logs -f` and pipes see lines at once)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n" if nl else text)
+    stream.flush()
 
 
 def emit_json(items: Sequence[JsonValue] | JsonValue, *, single: bool = False) -> None:
@@ -29,17 +39,17 @@ def emit_json(items: Sequence[JsonValue] | JsonValue, *, single: bool = False) -
 
     if single:
         assert not isinstance(items, Sequence)
-        click.echo(json.dumps(items.to_json(), indent=2, sort_keys=True))
+        echo(json.dumps(items.to_json(), indent=2, sort_keys=True))
         return
     assert isinstance(items, Sequence)
     for item in items:
-        click.echo(json.dumps(item.to_json(), sort_keys=True))
+        echo(json.dumps(item.to_json(), sort_keys=True))
 
 
 def emit_data(data: dict[str, Any]) -> None:
     import json
 
-    click.echo(json.dumps(data, indent=2, sort_keys=True))
+    echo(json.dumps(data, indent=2, sort_keys=True))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -47,13 +57,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
     for line in [headers, *rows]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
 
 
 def fields(pairs: Sequence[tuple[str, str]]) -> None:
     """`Key: value` lines, like pachctl's inspect output."""
     for key, value in pairs:
-        click.echo(f"{key}: {value}")
+        echo(f"{key}: {value}")
 
 
 def size(n: int) -> str:

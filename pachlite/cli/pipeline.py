@@ -5,54 +5,50 @@ from __future__ import annotations
 import json
 import sys
 
-import click
-
 from pachlite.cli import output
+from pachlite.cli.command import Context, argument, option
 from pachlite.cli.jobs_runner import triggers_jobs
-from pachlite.cli.output import OUTPUT_OPTION
-from pachlite.cli.verbs import client_from, create, delete, inspect, list_, run, start, stop, update
+from pachlite.cli.output import OUTPUT_OPTION, echo
+from pachlite.cli.verbs import create, delete, inspect, list_, run, start, stop, update
 from pachlite.model import PipelineInfo
 
 SPEC_HELP = "Spec file (JSON or YAML, several specs allowed), a directory of them, or - for stdin."
 
 
-def _create(ctx: click.Context, spec: str, *, update: bool, reprocess: bool) -> None:
+def _create(ctx: Context, spec: str, *, update: bool, reprocess: bool) -> None:
     stdin_text = sys.stdin.read() if spec == "-" else None
-    infos = client_from(ctx).create_pipeline(
+    infos = ctx.client().create_pipeline(
         spec, update=update, reprocess=reprocess, stdin_text=stdin_text
     )
     for info in infos:
         verb = "updated" if info.version > 1 else "created"
-        click.echo(f"{verb} pipeline {info.name} (version {info.version})", err=True)
+        echo(f"{verb} pipeline {info.name} (version {info.version})", err=True)
         for note in info.notes:
-            click.echo(f"  note: {note}", err=True)
+            echo(f"  note: {note}", err=True)
 
 
 @create.command("pipeline")
-@click.option("-f", "--file", "spec", required=True, help=SPEC_HELP)
-@click.pass_context
+@option("-f", "--file", "spec", required=True, help=SPEC_HELP)
 @triggers_jobs
-def create_pipeline(ctx: click.Context, spec: str) -> None:
+def create_pipeline(ctx: Context, spec: str) -> None:
     """Create pipelines; the first job processes what the inputs already hold."""
     _create(ctx, spec, update=False, reprocess=False)
 
 
 @update.command("pipeline")
-@click.option("-f", "--file", "spec", required=True, help=SPEC_HELP)
-@click.option("--reprocess", is_flag=True, help="New salt: reprocess every datum.")
-@click.pass_context
+@option("-f", "--file", "spec", required=True, help=SPEC_HELP)
+@option("--reprocess", is_flag=True, help="New salt: reprocess every datum.")
 @triggers_jobs
-def update_pipeline(ctx: click.Context, spec: str, reprocess: bool) -> None:
+def update_pipeline(ctx: Context, spec: str, reprocess: bool) -> None:
     """Update pipelines (a new version); unchanged datums are skipped unless --reprocess."""
     _create(ctx, spec, update=True, reprocess=reprocess)
 
 
 @list_.command("pipeline")
 @OUTPUT_OPTION
-@click.pass_context
-def list_pipeline(ctx: click.Context, fmt: str) -> None:
+def list_pipeline(ctx: Context, fmt: str) -> None:
     """List pipelines with their inputs, version and last job."""
-    infos = client_from(ctx).list_pipeline()
+    infos = ctx.client().list_pipeline()
     if fmt == "json":
         output.emit_json(infos)
         return
@@ -73,18 +69,17 @@ def list_pipeline(ctx: click.Context, fmt: str) -> None:
 
 
 @inspect.command("pipeline")
-@click.argument("name")
-@click.option("--spec", "show_spec", is_flag=True, help="Print the effective spec as JSON.")
+@argument("name")
+@option("--spec", "show_spec", is_flag=True, help="Print the effective spec as JSON.")
 @OUTPUT_OPTION
-@click.pass_context
-def inspect_pipeline(ctx: click.Context, name: str, show_spec: bool, fmt: str) -> None:
+def inspect_pipeline(ctx: Context, name: str, show_spec: bool, fmt: str) -> None:
     """Show a pipeline: version, spec hash, inputs, and fields that only apply on a cluster."""
-    info: PipelineInfo = client_from(ctx).inspect_pipeline(name)
+    info: PipelineInfo = ctx.client().inspect_pipeline(name)
     if fmt == "json":
         output.emit_json(info, single=True)
         return
     if show_spec:
-        click.echo(json.dumps(info.effective_spec, indent=2, sort_keys=True))
+        echo(json.dumps(info.effective_spec, indent=2, sort_keys=True))
         return
     from pachlite.pps.pipeline_spec import parse_spec  # yaml and jsonschema: only here
 
@@ -108,41 +103,37 @@ def inspect_pipeline(ctx: click.Context, name: str, show_spec: bool, fmt: str) -
         ]
     )
     for note in info.notes:
-        click.echo(f"Note: {note}")
+        echo(f"Note: {note}")
 
 
 @delete.command("pipeline")
-@click.argument("name")
-@click.option("--keep-repo", is_flag=True, help="Keep the output repo and its commits.")
-@click.option("-f", "--force", is_flag=True, help="Delete even if other pipelines read it.")
-@click.pass_context
-def delete_pipeline(ctx: click.Context, name: str, keep_repo: bool, force: bool) -> None:
+@argument("name")
+@option("--keep-repo", is_flag=True, help="Keep the output repo and its commits.")
+@option("-f", "--force", is_flag=True, help="Delete even if other pipelines read it.")
+def delete_pipeline(ctx: Context, name: str, keep_repo: bool, force: bool) -> None:
     """Delete a pipeline, its jobs, and (unless --keep-repo) its output repo."""
-    client_from(ctx).delete_pipeline(name, keep_repo=keep_repo, force=force)
+    ctx.client().delete_pipeline(name, keep_repo=keep_repo, force=force)
 
 
 @stop.command("pipeline")
-@click.argument("name")
-@click.pass_context
-def stop_pipeline(ctx: click.Context, name: str) -> None:
+@argument("name")
+def stop_pipeline(ctx: Context, name: str) -> None:
     """Pause a pipeline: its jobs wait until `start pipeline`."""
-    client_from(ctx).stop_pipeline(name)
+    ctx.client().stop_pipeline(name)
 
 
 @start.command("pipeline")
-@click.argument("name")
-@click.pass_context
+@argument("name")
 @triggers_jobs
-def start_pipeline(ctx: click.Context, name: str) -> None:
+def start_pipeline(ctx: Context, name: str) -> None:
     """Resume a stopped pipeline and run the jobs that waited."""
-    client_from(ctx).start_pipeline(name)
+    ctx.client().start_pipeline(name)
 
 
 @run.command("cron")
-@click.argument("pipeline")
-@click.pass_context
+@argument("pipeline")
 @triggers_jobs
-def run_cron(ctx: click.Context, pipeline: str) -> None:
+def run_cron(ctx: Context, pipeline: str) -> None:
     """Write a tick stamped now into every cron input of a pipeline."""
-    for commit in client_from(ctx).run_cron(pipeline):
-        click.echo(commit)
+    for commit in ctx.client().run_cron(pipeline):
+        echo(commit)

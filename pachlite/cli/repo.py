@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import click
-
 from pachlite.cli import output
+from pachlite.cli.command import Context, argument, option
 from pachlite.cli.output import OUTPUT_OPTION
-from pachlite.cli.verbs import client_from, create, delete, inspect, list_
+from pachlite.cli.verbs import create, delete, inspect, list_
 
 
 @create.command("repo")
-@click.argument("name")
-@click.option("-d", "--description", default="", help="What the repo holds.")
-@click.option("--update", is_flag=True, help="Change the description of an existing repo.")
-@click.pass_context
-def create_repo(ctx: click.Context, name: str, description: str, update: bool) -> None:
+@argument("name")
+@option("-d", "--description", default="", help="What the repo holds.")
+@option("--update", is_flag=True, help="Change the description of an existing repo.")
+def create_repo(ctx: Context, name: str, description: str, update: bool) -> None:
     """Create a new repo NAME."""
-    client_from(ctx).create_repo(name, description, update=update)
+    ctx.client().create_repo(name, description, update=update)
 
 
 @list_.command("repo")
-@click.option("--all", "all_types", is_flag=True, help="Include spec and meta repos.")
+@option("--all", "all_types", is_flag=True, help="Include spec and meta repos.")
 @OUTPUT_OPTION
-@click.pass_context
-def list_repo(ctx: click.Context, all_types: bool, fmt: str) -> None:
+def list_repo(ctx: Context, all_types: bool, fmt: str) -> None:
     """List repos, newest first."""
-    repos = client_from(ctx).list_repo(all_types=all_types)
+    repos = ctx.client().list_repo(all_types=all_types)
     if fmt == "json":
         output.emit_json(repos)
         return
@@ -36,12 +33,11 @@ def list_repo(ctx: click.Context, all_types: bool, fmt: str) -> None:
 
 
 @inspect.command("repo")
-@click.argument("name")
+@argument("name")
 @OUTPUT_OPTION
-@click.pass_context
-def inspect_repo(ctx: click.Context, name: str, fmt: str) -> None:
+def inspect_repo(ctx: Context, name: str, fmt: str) -> None:
     """Show a repo: type, branches, size."""
-    info = client_from(ctx).inspect_repo(name)
+    info = ctx.client().inspect_repo(name)
     if fmt == "json":
         output.emit_json(info, single=True)
         return
@@ -58,9 +54,8 @@ def inspect_repo(ctx: click.Context, name: str, fmt: str) -> None:
 
 
 @delete.command("repo")
-@click.argument("name")
-@click.option("-f", "--force", is_flag=True, help="Delete even if other repos build on it.")
-@click.pass_context
-def delete_repo(ctx: click.Context, name: str, force: bool) -> None:
+@argument("name")
+@option("-f", "--force", is_flag=True, help="Delete even if other repos build on it.")
+def delete_repo(ctx: Context, name: str, force: bool) -> None:
     """Delete repo NAME with its branches and commits."""
-    client_from(ctx).delete_repo(name, force=force)
+    ctx.client().delete_repo(name, force=force)

@@ -9,15 +9,14 @@ import threading
 import time
 from types import FrameType
 
-import click
-
 from pachlite.cli import output
-from pachlite.cli.output import OUTPUT_OPTION
-from pachlite.cli.verbs import client_from, list_
+from pachlite.cli.command import Context, Group, argument, command, option
+from pachlite.cli.output import OUTPUT_OPTION, echo
+from pachlite.cli.verbs import list_
 
 
-@click.command("up")
-@click.option(
+@command("up")
+@option(
     "-f",
     "--file",
     "spec_dir",
@@ -25,32 +24,31 @@ from pachlite.cli.verbs import client_from, list_
     show_default=True,
     help="Directory (or file) of pipeline specs to create or update first.",
 )
-@click.option(
+@option(
     "--until-idle",
     is_flag=True,
     help="Return once every spout has finished and no job is pending or running.",
 )
-@click.option(
+@option(
     "--keep-services", is_flag=True, help="With --until-idle: keep services running until Ctrl-C."
 )
-@click.pass_context
-def up(ctx: click.Context, spec_dir: str, until_idle: bool, keep_services: bool) -> None:
+def up(ctx: Context, spec_dir: str, until_idle: bool, keep_services: bool) -> None:
     """Run everything in the foreground: pipelines, jobs, spouts, services, cron ticks.
 
     Ctrl-C stops it all cleanly. Other pachlite commands keep working beside it."""
-    client = client_from(ctx)
+    client = ctx.client()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
             return
-        click.echo("stopping: ending jobs, spouts and services...", err=True)
+        echo("stopping: ending jobs, spouts and services...", err=True)
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def console(source: str, line: str) -> None:
-        click.echo(f"{time.strftime('%H:%M:%S')} {source:>12} | {line}", err=True)
+        echo(f"{time.strftime('%H:%M:%S')} {source:>12} | {line}", err=True)
 
     def on_job(ran: object) -> None:
         info = client.inspect_job(f"{ran.pipeline}@{ran.job_id}")  # type: ignore[attr-defined]
@@ -77,13 +75,12 @@ def up(ctx: click.Context, spec_dir: str, until_idle: bool, keep_services: bool)
 
 @list_.command("service")
 @OUTPUT_OPTION
-@click.pass_context
-def list_service(ctx: click.Context, fmt: str) -> None:
+def list_service(ctx: Context, fmt: str) -> None:
     """Services running under `pachlite up`: state, URL and the input commit served."""
-    states = client_from(ctx).list_service()
+    states = ctx.client().list_service()
     if fmt == "json":
         for state in states:
-            click.echo(json.dumps(state, sort_keys=True))
+            echo(json.dumps(state, sort_keys=True))
         return
     output.table(
         ["NAME", "STATE", "URL", "INPUT COMMIT", "SINCE"],
@@ -100,9 +97,7 @@ def list_service(ctx: click.Context, fmt: str) -> None:
     )
 
 
-@click.group()
-def draw() -> None:
-    """Draw the pipeline DAG or the provenance of a commit."""
+draw = Group("draw", "Draw the pipeline DAG or the provenance of a commit.")
 
 
 def _emit(graph: object, out: str | None) -> None:
@@ -110,28 +105,26 @@ def _emit(graph: object, out: str | None) -> None:
 
     assert isinstance(graph, lineage.Graph)
     if out is None:
-        click.echo(lineage.render_text(graph), nl=False)
+        echo(lineage.render_text(graph), nl=False)
         return
     text = (
         lineage.render_html(graph) if out.endswith((".html", ".htm")) else lineage.render_svg(graph)
     )
     with open(out, "w") as handle:
         handle.write(text)
-    click.echo(f"wrote {out}", err=True)
+    echo(f"wrote {out}", err=True)
 
 
 @draw.command("pipeline")
-@click.option("-o", "--output", "out", help="Write SVG (or HTML if the name ends in .html).")
-@click.pass_context
-def draw_pipeline(ctx: click.Context, out: str | None) -> None:
+@option("-o", "--output", "out", help="Write SVG (or HTML if the name ends in .html).")
+def draw_pipeline(ctx: Context, out: str | None) -> None:
     """Draw the DAG of repos and pipelines as text, or as SVG/HTML with -o."""
-    _emit(client_from(ctx).pipeline_graph(), out)
+    _emit(ctx.client().pipeline_graph(), out)
 
 
 @draw.command("commit")
-@click.argument("commit", metavar="REPO@REF")
-@click.option("-o", "--output", "out", help="Write SVG (or HTML if the name ends in .html).")
-@click.pass_context
-def draw_commit(ctx: click.Context, commit: str, out: str | None) -> None:
+@argument("commit", metavar="REPO@REF")
+@option("-o", "--output", "out", help="Write SVG (or HTML if the name ends in .html).")
+def draw_commit(ctx: Context, commit: str, out: str | None) -> None:
     """Draw a commit's provenance: commits, jobs, pipeline versions, images."""
-    _emit(client_from(ctx).commit_graph(commit), out)
+    _emit(ctx.client().commit_graph(commit), out)

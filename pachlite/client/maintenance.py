@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pachlite.pfs.store import resolve_root
+
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
 
 # fsck and restore are imported when called: `import pachlite.client` stays light for the CLI.
 if TYPE_CHECKING:

@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
 
 from pachlite.errors import Conflict, InvalidArgument, from_os_error
 from pachlite.model import Origin
@@ -15,10 +14,14 @@ from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
 from pachlite.pfs.localfs import makedirs
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
 
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
+
 # Each verb imports the pfs modules it runs (branches, commits, files, provenance, job
 # records...), so `list repo` loads the repo functions only; ingest (threads, urllib), fsck and
 # backup likewise. tests/cli/test_startup_imports.py checks what a light verb loads.
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from pachlite.model import (
         BackupInfo,
         BranchInfo,

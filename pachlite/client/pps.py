@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
 
 # The pipeline machinery (spec parsing with yaml and jsonschema, the worker) is imported by the
 # verbs that use it, so a client that only reads repos and files starts without it.
 if TYPE_CHECKING:
+    from typing import Any
+
     from pachlite.lineage import Graph
     from pachlite.model import DatumInfo, JobInfo, LogLine, PipelineInfo
     from pachlite.pfs.store import Store

@@ -19,10 +19,13 @@ import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, NoReturn
 
 from pachlite.errors import DiskFull, PachliteError, StoreCorrupt, StoreNotWritable
 from pachlite.pfs.migrations import MIGRATIONS
+
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 BUSY_TIMEOUT_S = 120.0
 RECOVERY_HINT = (

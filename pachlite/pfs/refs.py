@@ -7,7 +7,6 @@ path itself asks for unsettled records (`settle=False`), to stage more.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from pachlite.errors import BranchNotFound, CommitNotFound, RepoNotFound, did_you_mean
@@ -24,7 +23,11 @@ def settled(store: Store, commit: CommitRecord) -> CommitRecord:
     if commit.finished is not None or not staged.has_staged(store, commit.id):
         return commit
     root = staged.settle(store, commit.id)
-    return commit if root is None else dataclasses.replace(commit, tree=root, staged_bytes=0)
+    if root is None:
+        return commit
+    import dataclasses  # only here: with inspect, ~10 ms of every start that reads a commit
+
+    return dataclasses.replace(commit, tree=root, staged_bytes=0)
 
 
 def commits_where(

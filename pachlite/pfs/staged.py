@@ -17,7 +17,6 @@ commit's staged puts add to its tree's size, so `inspect commit` stays exact wit
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
 
 from pachlite.errors import Conflict
 from pachlite.paths import split
@@ -26,6 +25,7 @@ from pachlite.pfs.store import Store
 
 # The tree codec (json, hashlib) is imported by the functions that build entries or trees:
 # `refs` asks `has_staged` of every commit it hands out, and `list commit` builds no tree.
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
 if TYPE_CHECKING:
     from pachlite.pfs.tree import Entry, Listing, TreeEditor
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pachlite.errors import DiskFull, StoreCorrupt, StoreNotWritable, from_os_error
 from pachlite.pfs.localfs import makedirs
+
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
 
 # The database (sqlite3) and object store load when a store opens, not with this module (the
 # CLI reads the constants below for `--help` and `--version`); the tree codec (json, hashlib)

@@ -9,12 +9,15 @@ leave parsed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from pachlite.lazyclass import dataclass
 from pachlite.model import DatumState, JobState
 
+TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
+
 if TYPE_CHECKING:  # a type only here: reading records does not load the spec parser
+    from typing import Any
+
     from pachlite.pps.pipeline_spec import PipelineSpec
 
 

@@ -5,9 +5,9 @@ import re
 import subprocess
 from pathlib import Path
 
-import click
 import pytest
 
+from pachlite.cli.command import Command, Group, Option
 from pachlite.cli.errors import EXIT_CODE_HELP, EXIT_CODES, INTERNAL_ERROR, INTERRUPTED
 from pachlite.cli.main import cli
 from tests.support.repo import REPO_ROOT
@@ -73,21 +73,22 @@ def test_python_example_runs(tmp_path: Path) -> None:
     assert "b'cat'" in result.stdout and "labels@" in result.stdout
 
 
-def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
-    found = []
-    for name, command in sorted(group.commands.items()):
+def all_commands(group: Group, prefix: str = "") -> list[tuple[str, Command | Group]]:
+    found: list[tuple[str, Command | Group]] = []
+    for name, command in group.commands.items():
         found.append((f"{prefix}{name}", command))
-        if isinstance(command, click.Group):
+        if isinstance(command, Group):
             found += all_commands(command, f"{prefix}{name} ")
     return found
 
 
 @pytest.mark.parametrize(("name", "command"), all_commands(cli))
-def test_every_command_has_help(name: str, command: click.Command) -> None:
+def test_every_command_has_help(name: str, command: Command | Group) -> None:
     assert command.help and command.help.strip(), f"`pachlite {name}` has no help"
-    for param in command.params:
-        if isinstance(param, click.Option):
-            assert param.help, f"`pachlite {name}` option {param.opts} has no help"
+    if isinstance(command, Command):
+        for param in command.params:
+            if isinstance(param, Option):
+                assert param.help, f"`pachlite {name}` option {param.names} has no help"
 
 
 def test_every_exit_code_is_in_the_help_and_the_readme() -> None:
@@ -126,3 +127,9 @@ def test_every_issue_3_verb_exists() -> None:
         "fsck",
     ]:
         assert verb in names, verb
+
+
+def test_the_root_option_help_names_the_store_defaults() -> None:
+    from pachlite.pfs.store import DEFAULT_ROOT, ROOT_ENV
+
+    assert f"${ROOT_ENV}, else ./{DEFAULT_ROOT}" in cli.render_help("pachlite")

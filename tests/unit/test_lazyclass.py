@@ -89,3 +89,71 @@ def test_the_records_the_engine_hands_out_keep_their_behaviour() -> None:
     assert hash(info) == hash(FileInfo("images", "c" * 32, "/cat.txt", FileType.FILE, 5, "h"))
     repo = RepoInfo("images", "user", "", 1.0, 0)
     assert repo.branches == [] and repo.to_json()["branches"] == []
+
+
+# Run where dataclasses is not loaded yet (pytest loads it), so the light methods are written.
+LIGHT_PATH = """
+import sys
+from pachlite.lazyclass import asdict, dataclass, field
+
+@dataclass(frozen=True)
+class Base:
+    a: int
+    b: str = "x"
+
+@dataclass(frozen=True)
+class Child(Base):
+    tags: list[str] = field(default_factory=list)
+
+@dataclass
+class Plain:
+    n: int
+
+c = Child(1)
+assert (c.a, c.b, c.tags) == (1, "x", []) and Child(1).tags is not c.tags
+assert c == Child(1, "x", []) and c != Child(2) and c != Base(1)
+assert hash(Base(1)) == hash(Base(1)) and repr(c) == "Child(a=1, b='x', tags=[])"
+assert Child.__match_args__ == ("a", "b", "tags")
+assert Plain(1) == Plain(1) and Plain.__hash__ is None
+p = Plain(1)
+p.n = 2
+try:
+    Base(1)
+except TypeError:
+    raise AssertionError("Base(1) is valid")
+try:
+    Child()
+except TypeError as error:
+    assert "missing 1 required positional argument: 'a'" in str(error), error
+else:
+    raise AssertionError("no TypeError")
+assert "dataclasses" not in sys.modules and "inspect" not in sys.modules, "imported too soon"
+
+try:
+    c.a = 3
+except AttributeError as error:
+    assert type(error).__name__ == "FrozenInstanceError", error
+else:
+    raise AssertionError("assigned to a frozen field")
+
+import dataclasses
+
+assert dataclasses.is_dataclass(c) and [f.name for f in dataclasses.fields(Child)] == [
+    "a", "b", "tags"
+]
+assert dataclasses.replace(c, b="y") == Child(1, "y", [])
+assert asdict(c) == {"a": 1, "b": "x", "tags": []} and repr(c) == "Child(a=1, b='x', tags=[])"
+assert Child(5).tags == [] and Base(2) == Base(2) and hash(Base(2)) == hash(Base(2))
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("header", ["", "from __future__ import annotations\n"])
+def test_without_dataclasses_loaded_a_light_class_behaves_the_same(header: str) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", header + LIGHT_PATH], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
