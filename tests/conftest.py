@@ -5,6 +5,7 @@ What the fixtures are made of lives in tests/support/, which tests import direct
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,10 @@ import pytest
 
 from pachlite import Client
 from tests.support.cli import Cli
+
+# Every `pachlite up` a test starts serves its API on a free port, so tests (and a daemon the
+# developer runs on 30650) never fight for one. Tests of the default address set it back.
+os.environ.setdefault("PACHLITE_ADDRESS", "127.0.0.1:0")
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
-"""Commands that make commits run the jobs they trigger before returning, like a cluster would
-(with a progress bar per job on a terminal); `--no-wait` leaves them for `pachlite up`."""
+"""Commands that make commits run the jobs they trigger before returning (with a progress bar
+per job on a terminal); `--no-wait` leaves them for `pachlite up`. While a `pachlite up` runs
+on the root, it is the daemon: these commands return once their commit is made, as pachctl's
+do, and the daemon runs the jobs."""
 
 from __future__ import annotations
 
@@ -32,6 +34,14 @@ def triggers_jobs(command: Callback) -> Callback:
 def run_triggered_jobs(ctx: Context) -> None:
     client = ctx.client()
     if not client.has_pipelines():
+        return
+    daemon = client.daemon()
+    if daemon is not None:
+        echo(
+            f"jobs: run by `pachlite up` (pid {daemon.pid}); `pachlite wait commit` or "
+            "`pachlite list job` follows them",
+            err=True,
+        )
         return
 
     def waiting() -> None:

@@ -15,6 +15,7 @@ from pachlite.errors import PachliteError
 TOP_LEVEL = {
     "logs": "pachlite.cli.job:logs",
     "up": "pachlite.cli.up:up",
+    "version": "pachlite.cli.version:version",
     "draw": "pachlite.cli.up:draw",
     "validate": "pachlite.cli.cluster:validate",
     "deploy": "pachlite.cli.cluster:deploy",

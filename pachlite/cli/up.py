@@ -7,6 +7,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 from pachlite.cli import output
@@ -32,10 +35,20 @@ from pachlite.cli.verbs import list_
 @option(
     "--keep-services", is_flag=True, help="With --until-idle: keep services running until Ctrl-C."
 )
-def up(ctx: Context, spec_dir: str, until_idle: bool, keep_services: bool) -> None:
-    """Run everything in the foreground: pipelines, jobs, spouts, services, cron ticks.
+@option(
+    "--address",
+    default=None,
+    help="HOST:PORT for Pachyderm's gRPC API (default: $PACHLITE_ADDRESS, else "
+    "127.0.0.1:30650; port 0 picks a free one).",
+)
+def up(
+    ctx: Context, spec_dir: str, until_idle: bool, keep_services: bool, address: str | None
+) -> None:
+    """Run everything in the foreground: pipelines, jobs, spouts, services, cron ticks, and
+    Pachyderm's gRPC API for pachyderm-sdk and pachctl.
 
-    Ctrl-C stops it all cleanly. Other pachlite commands keep working beside it."""
+    While it runs, commands that make commits return once the commit is made and this runs
+    the jobs. Ctrl-C stops it all cleanly. Other pachlite commands keep working beside it."""
     client = ctx.client()
     stop = threading.Event()
 
@@ -67,10 +80,32 @@ def up(ctx: Context, spec_dir: str, until_idle: bool, keep_services: bool) -> No
             console=console,
             stop=stop,
             on_job=on_job,
+            api=lambda: _api(client.store.root, _address(address), console),
         )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _address(given: str | None) -> str:
+    from pachlite.server import ADDRESS_ENV, DEFAULT_ADDRESS
+
+    return given or os.environ.get(ADDRESS_ENV) or DEFAULT_ADDRESS
+
+
+@contextmanager
+def _api(root: Path, address: str, console: Callable[[str, str], None]) -> Iterator[str | None]:
+    """Pachyderm's API beside the supervisor; without pachyderm-sdk (whose messages it
+    speaks) `up` still runs everything else, and says so."""
+    try:
+        from pachlite.server.serving import serving
+    except ImportError as missing:
+        console("up", f"no gRPC API: {missing.name} is not installed (pip install pachyderm-sdk)")
+        yield None
+        return
+    with serving(root, address) as bound:
+        console("up", f"serving Pachyderm's API on {bound} (pachyderm-sdk, pachctl)")
+        yield bound
 
 
 @list_.command("service")

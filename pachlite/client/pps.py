@@ -11,6 +11,7 @@ TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run 
 # The pipeline machinery (spec parsing with yaml and jsonschema, the worker) is imported by the
 # verbs that use it, so a client that only reads repos and files starts without it.
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from typing import Any
 
     from pachlite.lineage import Graph
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from pachlite.pps.datums import Datum
     from pachlite.pps.spec import Spec
     from pachlite.worker import scheduler
+    from pachlite.worker.daemon import Daemon
 
 
 class PpsVerbs:
@@ -187,9 +189,12 @@ class PpsVerbs:
         stop: threading.Event | None = None,
         progress: scheduler.ProgressFactory | None = None,
         on_job: Callable[[scheduler.RanJob], None] | None = None,
+        api: Callable[[], AbstractContextManager[str | None]] | None = None,
     ) -> None:
         """Supervise: apply the specs in `spec_dir`, run jobs, spouts, services and cron
-        ticks until `stop` is set (or, with until_idle, until nothing is left to do)."""
+        ticks until `stop` is set (or, with until_idle, until nothing is left to do).
+        `api`, entered once this is the root's one `up`, serves Pachyderm's API beside it
+        and yields the address it bound."""
         from pachlite.worker import up
 
         up.run(
@@ -201,7 +206,14 @@ class PpsVerbs:
             stop=stop or threading.Event(),
             progress=progress,
             on_job=on_job,
+            api=api,
         )
+
+    def daemon(self) -> Daemon | None:
+        """The `pachlite up` running on this root (its pid and API address), if any."""
+        from pachlite.worker import daemon
+
+        return daemon.running(self.store.root)
 
     def list_service(self) -> list[dict[str, Any]]:
         """Services that `pachlite up` runs now: name, state, URL, input commits."""

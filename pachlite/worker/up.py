@@ -12,8 +12,9 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,12 +26,18 @@ from pachlite.pps.cron import parse_schedule
 from pachlite.pps.pipeline_spec import CronInput
 from pachlite.pps.validate import iter_inputs
 from pachlite.ppsdb import pipelines as pipeline_table
-from pachlite.worker import job_info, pipelines, scheduler
+from pachlite.worker import daemon, job_info, pipelines, scheduler
 from pachlite.worker.locks import UP_LOCK
 from pachlite.worker.services import Service
 from pachlite.worker.spouts import Console, Spout
 
 POLL_S = 0.2
+# `daemon.running` probes the lock with a shared flock for an instant; a starting `up` that
+# meets the probe tries again rather than reporting itself already running.
+LOCK_TRIES, LOCK_RETRY_S = 10, 0.02
+# What serves Pachyderm's API beside the supervisor: entered once the lock is held, it
+# yields the address it bound (None: no API).
+Api = Callable[[], AbstractContextManager[str | None]]
 
 
 @contextmanager
@@ -38,14 +45,18 @@ def up_lock(store: Store) -> Iterator[None]:
     path = store.root / UP_LOCK
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode().strip() or "?"
-            raise Conflict(
-                f"`pachlite up` is already running on {store.root} (pid {holder})",
-                "use that one (other pachlite commands work beside it), or stop it first",
-            ) from None
+        for attempt in range(LOCK_TRIES):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt + 1 == LOCK_TRIES:
+                    holder = os.pread(fd, 32, 0).decode().strip() or "?"
+                    raise Conflict(
+                        f"`pachlite up` is already running on {store.root} (pid {holder})",
+                        "use that one (other pachlite commands work beside it), or stop it first",
+                    ) from None
+                time.sleep(LOCK_RETRY_S)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
@@ -179,22 +190,40 @@ def run(
     stop: threading.Event,
     progress: scheduler.ProgressFactory | None = None,
     on_job: Callable[[scheduler.RanJob], None] | None = None,
+    api: Api | None = None,
 ) -> None:
     store.require_writable()
-    with up_lock(store):
-        if spec_dir:
-            apply_specs(store, spec_dir, console)
-        supervisor = Supervisor(store, console, stop)
-        try:
-            while not stop.is_set():
-                supervisor.step(progress, on_job)  # on_job reports each job as it ends
-                if until_idle and supervisor.idle():
-                    if keep_services and supervisor.services:
-                        console("up", "idle; services keep running (Ctrl-C to stop)")
-                        until_idle = False
-                        continue
-                    console("up", "idle: spouts finished and no job pending")
-                    break
-                stop.wait(POLL_S)
-        finally:
-            supervisor.shutdown()
+    with (
+        up_lock(store),
+        api() if api else nullcontext(None) as address,
+        daemon.published(store.root, address),
+    ):
+        _supervise(store, spec_dir, until_idle, keep_services, console, stop, progress, on_job)
+
+
+def _supervise(
+    store: Store,
+    spec_dir: str | None,
+    until_idle: bool,
+    keep_services: bool,
+    console: Console,
+    stop: threading.Event,
+    progress: scheduler.ProgressFactory | None,
+    on_job: Callable[[scheduler.RanJob], None] | None,
+) -> None:
+    if spec_dir:
+        apply_specs(store, spec_dir, console)
+    supervisor = Supervisor(store, console, stop)
+    try:
+        while not stop.is_set():
+            supervisor.step(progress, on_job)  # on_job reports each job as it ends
+            if until_idle and supervisor.idle():
+                if keep_services and supervisor.services:
+                    console("up", "idle; services keep running (Ctrl-C to stop)")
+                    until_idle = False
+                    continue
+                console("up", "idle: spouts finished and no job pending")
+                break
+            stop.wait(POLL_S)
+    finally:
+        supervisor.shutdown()
