@@ -70,37 +70,25 @@ def _first(root: Path, real: bool) -> None:
 
 
 def _run_without_processes(client: object) -> None:
-    """The engine's whole job path, each datum's process replaced by what `cp` would leave."""
-    from pachlite.model import DatumState
+    """The engine's whole job path (`run_job`), each datum's process replaced by what `cp`
+    would leave: its input file as its output."""
+    from pachlite.model import DatumState, JobState
     from pachlite.pfs.files import Put
     from pachlite.ppsdb import jobs as job_table
+    from pachlite.pps.datums import Datum
     from pachlite.worker import jobs
     from pachlite.worker.datum import DatumResult
-    from pachlite.worker.lifecycle import JobLifecycle
+
+    def as_cp(_ctx: object, datum: Datum, **_: object) -> DatumResult:
+        now = time.time()
+        puts = [Put(i.path, i.hash, i.size) for i in datum.items]
+        return DatumResult(datum, DatumState.SUCCESS, None, puts, 1, now, now, [])
 
     store = client.store  # type: ignore[attr-defined]
     jobs.ensure_jobs(store)
     (row_id,) = [j.id for j in job_table.open_jobs(store.db)]
-    job = JobLifecycle.load(store, row_id)
-    job.begin()
-    base_job, base_tree = job.reset_output()
-    plan = jobs._plan(store, job, job.datum_stream(job.inputs()), base_job)
-    now = time.time()
-    results = [
-        DatumResult(
-            d,
-            DatumState.SUCCESS,
-            None,
-            [Put(i.path, i.hash, i.size) for i in d.items],
-            1,
-            now,
-            now,
-            [],
-        )
-        for d in plan.to_process
-    ]
-    state = jobs._finish(store, job, base_tree, plan, results, None, False)
-    assert state.value == "JOB_SUCCESS", state
+    state = jobs.run_job(store, row_id, run=as_cp)
+    assert state == JobState.SUCCESS, state
 
 
 def _again(root: Path, add: bool) -> None:

@@ -36,7 +36,7 @@ from pachlite.pfs.tree import DIR, FILE, Entry, TreeEditor
 from pachlite.uri import CommitRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a million-datum job holds a million
 class Put:
     path: str
     hash: str

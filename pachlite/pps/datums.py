@@ -84,6 +84,22 @@ class Item:
             text += f', "group_key": {_string(self.group_key)}'
         return text + "}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled by the engine's spool (worker/spool.py): the constructor is several times
+        # faster than dataclasses' generic state restore.
+        return Item, (
+            self.name,
+            self.repo,
+            self.branch,
+            self.commit,
+            self.path,
+            self.hash,
+            self.size,
+            self.is_dir,
+            self.join_key,
+            self.group_key,
+        )
+
 
 _string = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str
 
@@ -138,6 +154,17 @@ class Datum:
     @property
     def size(self) -> int:
         return sum(item.size for item in self.items)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _restored_datum, (self.items, self.id)
+
+
+def _restored_datum(items: tuple[Item, ...], datum_id: str) -> Datum:
+    """A pickled datum, its ID as it was computed (not hashed again)."""
+    datum = object.__new__(Datum)
+    object.__setattr__(datum, "items", items)
+    object.__setattr__(datum, "id", datum_id)
+    return datum
 
 
 # (input name, repo) -> the commit it reads. Union siblings may share a name, so the repo is

@@ -7,14 +7,16 @@ are deleted; datums that disappeared have their outputs deleted. `every_job` tur
 The plan streams: datums are taken `BATCH` at a time, the base job's outcomes for that batch
 looked up, and the skipped ones handed to a sink as they are found (the engine writes their
 rows), so a job that skips a million datums holds one batch of them, not all. What the plan
-keeps is what the job acts on: the datums to run, and the base's outcomes it deletes.
+keeps is what the job acts on: the datums to run, in containers the caller chooses (`hold`:
+the engine's spill to disk past a point), and the base's outcomes it deletes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
+from typing import Protocol
 
 from pachlite.pps.datums import Datum
 
@@ -32,18 +34,25 @@ class Previous:
     outputs: Sequence[str]  # paths, in the order the datum recorded them
 
 
+class Held(Protocol):
+    """Where a plan keeps the datums to run: appended to in order, read back in order."""
+
+    def append(self, datum: Datum, /) -> None: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Datum]: ...
+
+
 @dataclass(frozen=True)
 class JobPlan:
-    new: tuple[Datum, ...]
-    changed: tuple[Datum, ...]
+    new: Held
+    changed: Held
     skipped: int  # how many: each was handed to the planner's sink and is not held
     removed: tuple[Previous, ...]
     replaced: tuple[Previous, ...]  # what the base job recorded for the changed datums
 
-    @property
-    def to_process(self) -> tuple[Datum, ...]:
+    def to_process(self) -> Iterator[Datum]:
         # New datums first, then changed ones: Pachyderm's parallel and serial phases.
-        return self.new + self.changed
+        return chain(self.new, self.changed)
 
     @property
     def total(self) -> int:
@@ -72,10 +81,10 @@ def plan_stream(
     *,
     no_skip: bool = False,
     batch: int = BATCH,
+    hold: Callable[[], Held] = list,
 ) -> JobPlan:
     """Plan `datums` (no two with one ID) against the base that `lookup` reads."""
-    new: list[Datum] = []
-    changed: list[Datum] = []
+    new, changed = hold(), hold()
     replaced: list[Previous] = []
     matched = skipped = 0
     it = iter(datums)
@@ -97,7 +106,7 @@ def plan_stream(
             skip(skips)
             skipped += len(skips)
     gone = tuple(removed(matched, frozenset(d.id for d in changed)))
-    return JobPlan(tuple(new), tuple(changed), skipped, gone, tuple(replaced))
+    return JobPlan(new, changed, skipped, gone, tuple(replaced))
 
 
 def plan_job(

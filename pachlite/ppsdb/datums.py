@@ -163,26 +163,39 @@ def _outputs_json(outputs: Sequence[str]) -> str:
 def record(db: Database, datums: Iterable[DatumRecord]) -> None:
     """Store datums, replacing what their job had recorded for the same IDs (a batch at a
     time: the rows of a million datums are never all in memory)."""
-    it = iter(datums)
+    record_rows(
+        db,
+        (
+            (
+                d.job,
+                d.datum_id,
+                d.hash,
+                str(d.state),
+                d.reason,
+                json.dumps(d.items),
+                _outputs_json(d.outputs),
+                d.attempts,
+                d.started,
+                d.finished,
+            )
+            for d in datums
+        ),
+    )
+
+
+# A datums row as stored: job, datum ID, hash, state, reason, items and outputs as JSON,
+# attempts, started, finished.
+StoredRow = tuple[int, str, str, str, str | None, str, str, int, float | None, float | None]
+
+
+def record_rows(db: Database, rows: Iterable[StoredRow]) -> None:
+    """`record`, of rows already encoded (the engine writes items with `items_json`)."""
+    it = iter(rows)
     while batch := list(islice(it, BATCH)):
         db.executemany(
             "INSERT OR REPLACE INTO datums (job, datum_id, hash, state, reason, items, "
             "outputs, attempts, started, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    d.job,
-                    d.datum_id,
-                    d.hash,
-                    str(d.state),
-                    d.reason,
-                    json.dumps(d.items),
-                    _outputs_json(d.outputs),
-                    d.attempts,
-                    d.started,
-                    d.finished,
-                )
-                for d in batch
-            ],
+            batch,
         )
 
 

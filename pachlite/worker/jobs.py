@@ -18,12 +18,16 @@ import gc
 import json
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from pachlite.failpoints import failpoint
 from pachlite.model import DatumState, JobState
 from pachlite.paths import split
+from pachlite.pfs.files import Put
 from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.store import Store
 from pachlite.pfs.tree import Entry
@@ -36,6 +40,7 @@ from pachlite.ppsdb.records import JobRecord
 from pachlite.worker import datum_records, process
 from pachlite.worker.datum import DatumResult, failure_reason, run_datum
 from pachlite.worker.lifecycle import JobLifecycle
+from pachlite.worker.spool import DatumSpool
 
 Progress = Callable[[int, int], None]  # (datums done, datums total)
 
@@ -51,8 +56,10 @@ def run_job(
     job_row_id: int,
     progress: Progress | None = None,
     interrupted: Callable[[], bool] = lambda: False,
+    run: Runner = run_datum,
 ) -> JobState:
-    """Run one job to a terminal state; `interrupted` (Ctrl-C) ends it KILLED."""
+    """Run one job to a terminal state; `interrupted` (Ctrl-C) ends it KILLED. `run` runs one
+    datum (`bench/million.py` passes one that skips the user's process)."""
     job = JobLifecycle.load(store, job_row_id)
     inputs = job.inputs()
     failed_upstream = sorted({c.repo for c in inputs if c.error})
@@ -67,7 +74,7 @@ def run_job(
     try:
         base_job, base_tree = job.reset_output()
         with _bulk():
-            plan = _plan(store, job, job.datum_stream(inputs), base_job)
+            plan = _plan(store, job, job.datum_stream(inputs), base_job, job.scratch / "plan")
         job_table.set_totals(store.db, job_row_id, total=plan.total, skipped=plan.skipped)
         deadline = _deadline(job.spec)
 
@@ -76,10 +83,10 @@ def run_job(
                 return True
             return job.state() == JobState.KILLED
 
-        results = _run_phases(store, job, plan, should_stop, progress)
-        failpoint("job.datums-done")  # every datum ran, no output recorded yet
+        ran = _run_phases(store, job, plan, should_stop, progress, run)
+        failpoint("job.datums-done")  # every datum ran and is recorded, no output merged yet
         with _bulk():
-            return _finish(store, job, base_tree, plan, results, deadline, interrupted())
+            return _finish(store, job, base_tree, plan, ran, deadline, interrupted())
     except Exception as exc:
         # The output commit is finished with the reason (the last successful content, as
         # the job reset it). A store that cannot record even this raises.
@@ -105,14 +112,19 @@ def _bulk() -> Iterator[None]:
 
 
 def _plan(
-    store: Store, job: JobLifecycle, datums: Iterable[Datum], base_job: JobRecord | None
+    store: Store,
+    job: JobLifecycle,
+    datums: Iterable[Datum],
+    base_job: JobRecord | None,
+    spill: Path,
 ) -> JobPlan:
     """The plan, streamed (`pps.plan.plan_stream`): each batch of datums looked up among the
     base job's outcomes by ID, and the skipped ones' rows written as they are found, in one
     transaction (one per batch would rewrite the datums index, whose IDs are random, at
     every commit). They are this job's rows from now on; a rerun after a crash
     clears them (`JobLifecycle.begin`), and every way a job ends keeps them, as it keeps its
-    skipped datums (docs/semantics.md §2.6)."""
+    skipped datums (docs/semantics.md §2.6). The datums to run are spooled to `spill` past
+    `spool.IN_MEMORY`."""
     skipped, success = str(DatumState.SKIPPED), str(DatumState.SUCCESS)
     forced = frozenset(job.job.forced)
 
@@ -144,7 +156,15 @@ def _plan(
 
     no_skip = job.spec.reprocess_spec == "every_job"
     with store.db.atomic(), _page_cache(store, PLAN_CACHE_KIB):
-        return plan_stream(datums, job.pipeline.salt, lookup, record, removed, no_skip=no_skip)
+        return plan_stream(
+            datums,
+            job.pipeline.salt,
+            lookup,
+            record,
+            removed,
+            no_skip=no_skip,
+            hold=lambda: DatumSpool(spill),
+        )
 
 
 # SQLite's page cache while planning (the default is 2 MiB): the lookups and the inserts of
@@ -165,19 +185,53 @@ def _page_cache(store: Store, kib: int) -> Iterator[None]:
         store.db.execute(f"PRAGMA cache_size={before:d}")
 
 
+@dataclass(slots=True)
+class Ran:
+    """What a job keeps of the datums that ran, once their rows, counters and logs are
+    written: each one's outputs (to check for collisions, and to merge if it succeeded), and
+    the first failure. Not the datums nor their results: a first job over a million datums
+    would hold a million of each."""
+
+    outputs: list[tuple[str, list[Put], bool]] = field(default_factory=list)  # ID, puts, merged
+    failed: tuple[str, str | None] | None = None  # the first failed datum's ID and reason
+
+    def add(self, result: DatumResult) -> None:
+        if result.state == DatumState.FAILED and self.failed is None:
+            self.failed = (result.datum.id, result.reason)
+        if result.state in (DatumState.SUCCESS, DatumState.RECOVERED) and result.outputs:
+            merged = result.state == DatumState.SUCCESS
+            self.outputs.append((result.datum.id, result.outputs, merged))
+
+    def take_puts(self) -> Iterator[Put]:
+        """The puts to merge, each datum's let go once handed over (last datum first: the
+        datums' paths are distinct by now, so the order does not change the tree)."""
+        while self.outputs:
+            _, puts, merged = self.outputs.pop()
+            if merged:
+                yield from puts
+
+
+Runner = Callable[..., DatumResult]  # run_datum's signature: (ctx, datum, *, should_stop)
+
+# The most datums submitted to a job's pool and not yet taken back: results are taken in
+# order, so this also bounds how far the workers run ahead of one slow datum.
+WINDOW = 1024
+
+
 def _run_phases(
     store: Store,
     job: JobLifecycle,
     plan: JobPlan,
     should_stop: Callable[[], bool],
     progress: Progress | None,
-) -> list[DatumResult]:
+    run: Runner = run_datum,
+) -> Ran:
     ctx = job.datum_context(
         workdir=job.pipeline.workdir, extra_env={"PPS_SPEC_COMMIT": job.spec_commit}
     )
     workers = max(1, job.spec.parallelism)
     done = plan.skipped
-    results: list[DatumResult] = []
+    ran = Ran()
     if progress:
         progress(done, plan.total)
     # Phase 1: new datums; phase 2 (only if phase 1 succeeded): changed datums.
@@ -186,17 +240,29 @@ def _run_phases(
             if not phase or should_stop():
                 continue
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(run_datum, ctx, d, should_stop=should_stop) for d in phase]
-                for future in futures:
-                    result = _wait_awake(future)
-                    results.append(result)
-                    done += 1
+                submit = functools.partial(pool.submit, run, ctx, should_stop=should_stop)
+                for result in _in_order(submit, phase):
+                    ran.add(result)
                     recorded.add(result)
+                    done += 1
                     if progress:
                         progress(done, plan.total)
-            if any(r.state == DatumState.FAILED for r in results):
+            if ran.failed is not None:
                 break
-    return results
+    return ran
+
+
+def _in_order(
+    submit: Callable[[Datum], Future[DatumResult]], datums: Iterable[Datum]
+) -> Iterator[DatumResult]:
+    """Each datum's result, in order, with at most WINDOW datums submitted ahead."""
+    pending: deque[Future[DatumResult]] = deque()
+    for datum in datums:
+        pending.append(submit(datum))
+        if len(pending) >= WINDOW:
+            yield _wait_awake(pending.popleft())
+    while pending:
+        yield _wait_awake(pending.popleft())
 
 
 def _wait_awake(future: Future[DatumResult]) -> DatumResult:
@@ -210,9 +276,7 @@ def _wait_awake(future: Future[DatumResult]) -> DatumResult:
             continue
 
 
-def _collisions(
-    owners: SkippedOwners, results: list[DatumResult], kept: Callable[[str], Entry | None]
-) -> str | None:
+def _collisions(owners: SkippedOwners, ran: Ran, kept: Callable[[str], Entry | None]) -> str | None:
     """Pachyderm refuses one path from two datums, and a path both file and directory.
 
     Among the datums that ran, every path is compared. A skipped datum's outputs are those
@@ -222,17 +286,15 @@ def _collisions(
     million datums decodes none of their outputs unless one collides.
     """
     owner: dict[str, str] = {}
-    for result in results:
-        if result.state not in (DatumState.SUCCESS, DatumState.RECOVERED) or not result.outputs:
-            continue
-        for put in result.outputs:
+    for datum_id, puts, _ in ran.outputs:
+        for put in puts:
             other = owner.get(put.path) or _skipped_owner(owners, put.path, kept)
-            if other is not None and other != result.datum.id:
+            if other is not None and other != datum_id:
                 return (
                     f"duplicate path output by different datums: {put.path} is written by "
-                    f"datum {other} and datum {result.datum.id}"
+                    f"datum {other} and datum {datum_id}"
                 )
-            owner[put.path] = result.datum.id
+            owner[put.path] = datum_id
     for path, datum_id in owner.items():
         parts = split(path)
         for depth in range(1, len(parts)):
@@ -289,31 +351,31 @@ def _finish(
     job: JobLifecycle,
     base_tree: str,
     plan: JobPlan,
-    results: list[DatumResult],
+    ran: Ran,
     deadline: float | None,
     interrupted: bool,
 ) -> JobState:
+    """The job's end, after its datums' rows: the outputs merged if it succeeded, and the
+    output commit finished, in one transaction."""
     killed = job.state() == JobState.KILLED
     timed_out = deadline is not None and time.monotonic() > deadline
-    failed = [r for r in results if r.state == DatumState.FAILED]
     reason = None
     state = JobState.SUCCESS
     if interrupted:
         state, reason = JobState.KILLED, "interrupted: pachlite was stopped"
     elif killed or timed_out:
         state, reason = JobState.KILLED, ("job timed out" if timed_out else "job stopped")
-    elif failed:
-        state, reason = JobState.FAILURE, f"datum {failed[0].datum.id} failed: {failed[0].reason}"
+    elif ran.failed is not None:
+        failed_id, failed_reason = ran.failed
+        state, reason = JobState.FAILURE, f"datum {failed_id} failed: {failed_reason}"
     else:
         owners = functools.partial(datum_table.skipped_mentioning, store.db, job.id)
-        reason = _collisions(owners, results, _kept(store, base_tree, plan))
+        reason = _collisions(owners, ran, _kept(store, base_tree, plan))
         if reason:
             state = JobState.FAILURE
     with store.db.atomic():
-        datum_records.record_datums(store, job.id, results)
         if state == JobState.SUCCESS:
-            puts = [p for r in results if r.state == DatumState.SUCCESS for p in r.outputs]
-            job.merge(base_tree, puts, deletes=plan.outputs_to_delete)
+            job.merge(base_tree, ran.take_puts(), deletes=plan.outputs_to_delete)
             failpoint("job.merge")  # outputs merged, nothing committed: the rerun redoes it
         return job.finish(state, reason, keep_state=killed)
 

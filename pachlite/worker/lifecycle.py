@@ -9,6 +9,7 @@ the reason, unless it succeeded) and ends the job in one transaction.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,14 +132,16 @@ class JobLifecycle:
         return base_job, base_tree
 
     def merge(self, base_tree: str, puts: Iterable[Put], deletes: Iterable[str] = ()) -> None:
-        """The output commit's content: `base_tree` without `deletes`, with `puts`."""
-        puts, deletes = list(puts), list(deletes)
-        if not puts and not deletes:
+        """The output commit's content: `base_tree` without `deletes`, with `puts` (taken one
+        at a time, never listed: a million-datum job frees its outputs as they are placed)."""
+        deletes, puts = list(deletes), iter(puts)
+        first = next(puts, None)
+        if first is None and not deletes:
             return  # every datum skipped: the content `reset_output` set stays
         editor = TreeEditor(self.store.trees, base_tree)
         for path in deletes:
             editor.delete(path)
-        for put in puts:
+        for put in itertools.chain((first,) if first else (), puts):
             editor.put(put.path, Entry(FILE, put.hash, put.size))
         tree, _ = editor.flush(self.store.save_tree)
         commits.set_content(self.store, self.output().id, tree)
