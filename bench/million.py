@@ -74,8 +74,8 @@ def _run_without_processes(client: object) -> None:
     would leave: its input file as its output."""
     from pachlite.model import DatumState, JobState
     from pachlite.pfs.files import Put
-    from pachlite.ppsdb import jobs as job_table
     from pachlite.pps.datums import Datum
+    from pachlite.ppsdb import jobs as job_table
     from pachlite.worker import jobs
     from pachlite.worker.datum import DatumResult
 
