@@ -65,6 +65,8 @@ def register(served: Registry) -> None:
             commit, changes = pending[-1]
             with _pachyderm_errors(call, commit):
                 _one(call, changes, kind, body, stream)
+        if not call.is_active():  # a client that went away mid-stream gets nothing written
+            raise status.Status(grpc.StatusCode.CANCELLED, "the client went away mid-stream")
         for commit, changes in pending:
             if len(changes):
                 with _pachyderm_errors(call, commit):
