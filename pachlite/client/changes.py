@@ -22,19 +22,21 @@ if TYPE_CHECKING:
 
 
 class FileChanges:
-    """Changes to `target` (`repo@branch` or an open `repo@ID`), gathered in order.
+    """Changes to `target` (`repo@branch` or an open `repo@ID`), gathered in order; with no
+    target, a file set (Pachyderm's word) that `extend` adds to another's changes.
 
     Made by `Client.file_changes`. Nothing is visible in the commit before `apply`.
     """
 
-    def __init__(self, store: Store, target: str, commit_info: CommitInfoOf) -> None:
+    def __init__(self, store: Store, target: str | None, commit_info: CommitInfoOf) -> None:
         from pachlite.pfs import files
 
         self._store = store
-        self._ref = parse_commit_ref(target)
+        self._ref = parse_commit_ref(target) if target is not None else None
         self._info = commit_info
         self._ops: list[files.Op] = []
-        files.check_writable(store, self._ref)  # refuse before any byte is stored
+        if self._ref is not None:
+            files.check_writable(store, self._ref)  # refuse before any byte is stored
 
     def put(self, path: str, chunks: Iterable[bytes], *, append: bool = False) -> None:
         """A file's content from `chunks`, replacing it (or added to its end, `append`)."""
@@ -71,10 +73,17 @@ class FileChanges:
             return
         self._put_object(validate_file_path(path), entry.hash, entry.size, append)
 
+    def extend(self, other: FileChanges) -> None:
+        """`other`'s changes after these (another thread's are fine: they are plain values
+        naming objects of the same store)."""
+        self._ops.extend(other._ops)
+
     def apply(self, message: str = "") -> CommitInfo:
         """Make every change in one transaction; returns the commit they landed in."""
         from pachlite.pfs import files
 
+        if self._ref is None:
+            raise InvalidArgument("a file set has no commit", "extend a commit's changes with it")
         if not self._ops:
             raise InvalidArgument("no changes to apply")
         row = files.modify(self._store, self._ref, self._ops, description=message)

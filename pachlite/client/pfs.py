@@ -287,9 +287,10 @@ class PfsVerbs:
         path = validate_path(file_ref.path or "/")
         return self._modify(file_ref.commit, [files.Delete(path, recursive)], message)
 
-    def file_changes(self, commit: str) -> FileChanges:
+    def file_changes(self, commit: str | None) -> FileChanges:
         """Puts, deletes and copies into `repo@branch` or an open `repo@ID`, applied together
-        by `apply()` (nothing lands if it is never called)."""
+        by `apply()` (nothing lands if it is never called); with None, a file set for
+        another commit's changes to `extend` with."""
         from pachlite.client.changes import FileChanges
 
         return FileChanges(self.store, commit, self._commit_info)

@@ -13,13 +13,14 @@ def registry() -> Registry:
         commits,
         file_infos,
         file_reads,
+        file_sets,
         modify_file,
         projects,
         repos,
     )
 
     served = Registry()
-    for group in (cluster, projects, repos, branches, commits, modify_file, file_reads,
-                  file_infos):  # fmt: skip
+    for group in (cluster, projects, repos, branches, commits, modify_file, file_sets,
+                  file_reads, file_infos):  # fmt: skip
         group.register(served)
     return served

@@ -30,14 +30,14 @@ METHOD = "/pfs_v2.API/ModifyFile"
 URL_SCHEMES = ("file://",)  # what this server fetches; the rest needs an object store
 
 
-class _Requests:
+class Requests:
     """The stream with one request of look-ahead, to join an add_file's chunks."""
 
     def __init__(self, requests: Iterator[Message]) -> None:
         self._requests = requests
         self._back: Message | None = None
 
-    def __iter__(self) -> _Requests:
+    def __iter__(self) -> Requests:
         return self
 
     def __next__(self) -> Message:
@@ -53,39 +53,41 @@ class _Requests:
 def register(served: Registry) -> None:
     @served.gather("pfs_v2.API", "ModifyFile", pfs.ModifyFileRequest)
     def modify_file(requests: Iterator[Message], call: Call) -> Message:
-        stream = _Requests(requests)
+        stream = Requests(requests)
         pending: list[tuple[Message, FileChanges]] = []
         for request in stream:
-            kind, body = _body(request)
+            kind, body = operation(request)
             if kind == "set_commit":
                 pending.append((body, _changes(call, body)))
                 continue
             if not pending:
                 raise status.invalid(f"{kind or 'a request'} before set_commit")
             commit, changes = pending[-1]
-            with _pachyderm_errors(call, commit):
-                _one(call, changes, kind, body, stream)
+            with pachyderm_errors(call, commit):
+                apply_request(call, changes, kind, body, stream)
         if not call.is_active():  # a client that went away mid-stream gets nothing written
             raise status.Status(grpc.StatusCode.CANCELLED, "the client went away mid-stream")
         for commit, changes in pending:
             if len(changes):
-                with _pachyderm_errors(call, commit):
+                with pachyderm_errors(call, commit):
                     changes.apply()
         return Empty()
 
 
-def _body(request: Message) -> tuple[str, Message]:
+def operation(request: Message) -> tuple[str, Message]:
     """Which operation a request is, and its message ("" when it has none)."""
     kind, body = betterproto.which_one_of(request, "body")
     return kind, body
 
 
 def _changes(call: Call, commit: Message) -> FileChanges:
-    with _pachyderm_errors(call, commit):
+    with pachyderm_errors(call, commit):
         return call.client.file_changes(commit_ref(commit))
 
 
-def _one(call: Call, changes: FileChanges, kind: str, body: Message, stream: _Requests) -> None:
+def apply_request(
+    call: Call, changes: FileChanges, kind: str, body: Message, stream: Requests
+) -> None:
     if kind == "add_file":
         source, value = betterproto.which_one_of(body, "source")
         if source == "url":
@@ -102,12 +104,12 @@ def _one(call: Call, changes: FileChanges, kind: str, body: Message, stream: _Re
         raise status.invalid("a ModifyFileRequest with no operation")
 
 
-def _chunks(first: Message, stream: _Requests) -> Iterator[bytes]:
+def _chunks(first: Message, stream: Requests) -> Iterator[bytes]:
     """The first add_file's bytes, then those of the add_files right after it for the same
     path: the SDK sends a file as a run of them (19 MiB each), stored as one object."""
     yield first.raw or b""
     for request in stream:
-        kind, body = _body(request)
+        kind, body = operation(request)
         same = kind == "add_file" and body.path == first.path
         if not same or betterproto.which_one_of(body, "source")[0] == "url":
             stream.push_back(request)
@@ -129,14 +131,14 @@ def _put_url(changes: FileChanges, path: str, source: Message) -> None:
 
 
 @contextmanager
-def _pachyderm_errors(call: Call, commit: Message) -> Iterator[None]:
+def pachyderm_errors(call: Call, commit: Message | None) -> Iterator[None]:
     """pachlite's errors about `commit` in pachd's words: a finished commit is UNKNOWN
     "commit <project/repo@ID> has already finished" (src/server/pfs/pfs.go,
     ErrCommitFinished, which carries no status of its own)."""
     try:
         yield
     except PachliteError as exc:
-        if isinstance(exc, Conflict):
+        if isinstance(exc, Conflict) and commit is not None:
             finished = _finished(call, commit)
             if finished is not None:
                 raise status.Status(
