@@ -121,3 +121,27 @@ def test_a_stream_message_that_does_not_parse_is_invalid_argument(
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "ModifyFileRequest" in raised.value.details()
     assert sdk.pfs.pfs_file(pfs.File.from_uri(f"{repo.name}@master:/here")).read() == b"here"
+
+
+def test_a_damaged_object_ends_get_file_with_data_loss(
+    server: ServerProcess, sdk: Any, name: Name
+) -> None:
+    repo = pfs.Repo(name=name("damaged"))
+    sdk.pfs.create_repo(repo=repo)
+    data = b"z" * (3 << 20)  # several messages: the damage is found after some were sent
+    with sdk.pfs.commit(branch=pfs.Branch(repo=repo, name="master")) as commit:
+        commit.put_file_from_bytes("/big", data)
+    target = pfs.File.from_uri(f"{repo.name}@master:/big")
+    digest = sdk.pfs.inspect_file(file=target).hash.hex()
+    obj = server.root / "objects" / digest[:2] / digest[2:]
+    damaged = bytearray(obj.read_bytes())
+    damaged[-1] ^= 0xFF
+    obj.chmod(0o644)
+    obj.write_bytes(bytes(damaged))
+    received = bytearray()
+    with pytest.raises(grpc.RpcError) as raised:
+        for chunk in sdk.pfs.get_file(file=target):
+            received += chunk.value
+    assert raised.value.code() == grpc.StatusCode.DATA_LOSS
+    assert len(received) < len(data)
+    assert sdk.pfs.inspect_file(file=target).size_bytes == len(data)  # still serving

@@ -80,11 +80,12 @@ def _skip(chunks: Iterator[bytes], offset: int) -> Iterator[bytes]:
 
 def _even(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """Pieces joined into messages of CHUNK bytes (the last shorter): a tar's headers and
-    small files would otherwise be a message each."""
+    small files would otherwise be a message each. The last message waits for the source's
+    end: the content's hash is checked there, so a damaged file never arrives whole."""
     buffer = bytearray()
     for piece in pieces:
         buffer += piece
-        while len(buffer) >= CHUNK:
+        while len(buffer) > CHUNK:
             yield bytes(buffer[:CHUNK])
             del buffer[:CHUNK]
     if buffer:
