@@ -7,7 +7,7 @@ tar, a walk) comes from the same commit even if the branch moves meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -85,9 +85,25 @@ def _below(call: Call, pinned: Pinned, path: str) -> Iterator[FileInfo]:
             yield from _below(call, pinned, child.path)
 
 
+def in_path_order(infos: Iterable[FileInfo]) -> list[FileInfo]:
+    """pachd's order: by the whole path, a directory's with its '/' (so "/a/b.txt" comes
+    before "/a/b/"), where pachlite lists by name."""
+    return sorted(infos, key=lambda info: info.path)
+
+
+def files_under(call: Call, pinned: Pinned) -> dict[str, FileInfo]:
+    """Every file at or under a path, by path; none when the path is not there."""
+    try:
+        call.client.inspect_file(pinned.ref)
+    except FileNotFound:
+        return {}
+    return {info.path: info for info in walk(call, pinned) if info.type == FileType.FILE}
+
+
 def paged(infos: list[FileInfo], request: Message) -> list[FileInfo]:
     """ListFile/WalkFile's `pagination_marker` (after it, or before it with `reverse`),
-    `reverse` and `number`."""
+    `reverse` and `number`, over the answers in pachd's order."""
+    infos = in_path_order(infos)
     if request.reverse:
         infos = infos[::-1]
     marker = request.pagination_marker

@@ -123,3 +123,33 @@ def test_diff_file_against_the_parent_and_another_commit(sdk: Any, repo: pfs.Rep
     )
     # An unset FileInfo reads as an empty one (betterproto); it is falsy.
     assert [(d.new_file.file.path, bool(d.old_file)) for d in against] == [("/new", False)]
+
+
+def test_listings_are_in_pachds_whole_path_order(sdk: Any, name: Name) -> None:
+    repo = pfs.Repo(name=name("order"))
+    sdk.pfs.create_repo(repo=repo)
+    with sdk.pfs.commit(branch=pfs.Branch(repo=repo, name="master")) as commit:
+        commit.put_file_from_bytes("a/b.txt", b"1")  # a relative path is from the root
+        commit.put_file_from_bytes("/a/b/c", b"2")
+    walked = [i.file.path for i in sdk.pfs.walk_file(file=pfs.File(commit=commit, path="/a"))]
+    # '.' sorts before '/': the file "b.txt" before the directory "b/".
+    assert walked == ["/a/", "/a/b.txt", "/a/b/", "/a/b/c"]
+    listed = [i.file.path for i in sdk.pfs.list_file(file=pfs.File(commit=commit, path="/a"))]
+    assert listed == ["/a/b.txt", "/a/b/"]
+
+
+def test_diff_file_of_two_paths_matches_files_by_their_whole_path(sdk: Any, name: Name) -> None:
+    repo = pfs.Repo(name=name("diff2"))
+    sdk.pfs.create_repo(repo=repo)
+    branch = pfs.Branch(repo=repo, name="master")
+    with sdk.pfs.commit(branch=branch) as old:
+        old.put_file_from_bytes(path="/one", data=b"1")
+        two_old = old.put_file_from_bytes(path="/two", data=b"2")
+    with sdk.pfs.commit(branch=branch) as new:
+        one_new = new.put_file_from_bytes(path="/one", data=b"1 again")
+    diffs = list(sdk.pfs.diff_file(new_file=one_new, old_file=two_old))
+    assert [(d.new_file.file.path, d.old_file.file.path) for d in diffs] == [
+        ("/one", ""),
+        ("", "/two"),
+    ]
+    assert diffs[1].old_file.file.commit.id == old.id

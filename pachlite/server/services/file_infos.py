@@ -9,7 +9,16 @@ from collections.abc import Iterator
 
 from pachyderm_sdk.api import pfs
 
-from pachlite.server.files import Pinned, file_subject, pachd_not_found, paged, pin, walk
+from pachlite.server.files import (
+    Pinned,
+    file_subject,
+    files_under,
+    in_path_order,
+    pachd_not_found,
+    paged,
+    pin,
+    walk,
+)
 from pachlite.server.refs import commit_subject, given
 from pachlite.server.registry import Call, Message, Registry
 
@@ -46,7 +55,7 @@ def register(served: Registry) -> None:
         pinned = pin(call, pfs.File(commit=request.commit, path="/"))
         pattern = "/" + request.pattern.lstrip("/")
         commit = pinned.commit
-        for info in call.client.glob_file(f"{commit.repo}@{commit.id}:{pattern}"):
+        for info in in_path_order(call.client.glob_file(f"{commit.repo}@{commit.id}:{pattern}")):
             yield pinned.answer(info)
 
     @served.stream(
@@ -56,6 +65,9 @@ def register(served: Registry) -> None:
         # Against the new commit's parent unless old_file names another (pachd's default).
         new = pin(call, request.new_file)
         old = pin(call, request.old_file) if given(request.old_file) else None
+        if old is not None and old.path != new.path:
+            yield from _across_paths(call, new, old)
+            return
         with pachd_not_found(new):
             diffs = call.client.diff_file(new.ref, old.ref if old is not None else None)
         parent = old or _parent(call, new)
@@ -71,3 +83,21 @@ def _parent(call: Call, new: Pinned) -> Pinned | None:
     if not commit.parent:
         return None
     return pin(call, pfs.File(commit=pfs.Commit(repo=pfs.Repo(name=commit.repo), id=commit.parent)))
+
+
+def _across_paths(call: Call, new: Pinned, old: Pinned) -> Iterator[Message]:
+    """A diff of two different paths, as pachd makes it: the files under the new path
+    against those under the old one, matched by their whole path (so /a against /b is /a
+    added and /b deleted); pachlite's tree diff compares one path in two commits."""
+    after, before = files_under(call, new), files_under(call, old)
+    if not after and not before:
+        with pachd_not_found(new):
+            call.client.inspect_file(new.ref)
+    for path in sorted(after.keys() | before.keys()):
+        n, o = after.get(path), before.get(path)
+        if n is not None and o is not None and n.hash == o.hash:
+            continue
+        yield pfs.DiffFileResponse(
+            new_file=new.answer(n) if n is not None else None,
+            old_file=old.answer(o) if o is not None else None,
+        )
