@@ -87,11 +87,23 @@ def test_a_path_outside_the_repo_or_with_glob_characters_is_invalid(
     ]
 
 
-def test_an_operation_before_set_commit_is_invalid(sdk: Any) -> None:
+def test_the_commit_is_named_first_and_only_first(sdk: Any, repo: pfs.Repo) -> None:
+    # pachd's texts, UNKNOWN (errors.Errorf, no status of its own).
     add = pfs.ModifyFileRequest(add_file=pfs.AddFile(path="/x", raw=b"x"))
     error = refused(lambda: sdk.pfs.modify_file(iter([add])))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "before set_commit" in error.details()
+    assert (error.code(), error.details()) == (
+        grpc.StatusCode.UNKNOWN,
+        "first message must be a commit",
+    )
+    commit = sdk.pfs.start_commit(branch=pfs.Branch(repo=repo, name="master"))
+    again = pfs.ModifyFileRequest(set_commit=commit)
+    error = refused(lambda: sdk.pfs.modify_file(iter([again, add, again, add])))
+    assert error.code() == grpc.StatusCode.UNKNOWN
+    assert "only be the first" in error.details()
+    sdk.pfs.finish_commit(commit=commit)
+    assert [i.file.path for i in sdk.pfs.list_file(file=pfs.File(commit=commit, path="/"))] == [
+        "/here"
+    ]
 
 
 def test_a_huge_message_is_resource_exhausted_and_the_server_keeps_serving(

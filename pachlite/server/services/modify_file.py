@@ -6,7 +6,8 @@ is sent as delete_file then add_file (the SDK's `put_file_from_file` does exactl
 a delete of a path that is not there is no error; a branch whose head is finished gets a new
 commit, finished after. Everything a stream says about one commit lands in one transaction
 when the stream ends (pachlite.client.changes), so a stream that breaks off, or a request
-in it that fails, leaves the commit as it was.
+in it that fails, leaves the commit as it was. The first message names the commit, and only
+the first, as in pachd.
 """
 
 from __future__ import annotations
@@ -54,24 +55,30 @@ def register(served: Registry) -> None:
     @served.gather("pfs_v2.API", "ModifyFile", pfs.ModifyFileRequest)
     def modify_file(requests: Iterator[Message], call: Call) -> Message:
         stream = Requests(requests)
-        pending: list[tuple[Message, FileChanges]] = []
+        first = next(stream, None)
+        kind, commit = operation(first) if first is not None else ("", None)
+        if kind != "set_commit":
+            raise _unknown("first message must be a commit")
+        changes = _changes(call, commit)
         for request in stream:
             kind, body = operation(request)
             if kind == "set_commit":
-                pending.append((body, _changes(call, body)))
-                continue
-            if not pending:
-                raise status.invalid(f"{kind or 'a request'} before set_commit")
-            commit, changes = pending[-1]
+                # One commit per stream, as pachd reads it (src/server/pfs/server/api_server.go:
+                # readCommit, then operations only).
+                raise _unknown("set_commit may only be the first message of a ModifyFile")
             with pachyderm_errors(call, commit):
                 apply_request(call, changes, kind, body, stream)
         if not call.is_active():  # a client that went away mid-stream gets nothing written
             raise status.Status(grpc.StatusCode.CANCELLED, "the client went away mid-stream")
-        for commit, changes in pending:
-            if len(changes):
-                with pachyderm_errors(call, commit):
-                    changes.apply()
+        if len(changes):
+            with pachyderm_errors(call, commit):
+                changes.apply()
         return Empty()
+
+
+def _unknown(text: str) -> status.Status:
+    # pachd's errors.Errorf: no status of its own, UNKNOWN after its error interceptor.
+    return status.Status(grpc.StatusCode.UNKNOWN, text)
 
 
 def operation(request: Message) -> tuple[str, Message]:
