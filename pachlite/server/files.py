@@ -16,7 +16,7 @@ from pachyderm_sdk.api import pfs
 
 from pachlite.errors import FileNotFound
 from pachlite.model import CommitInfo, FileInfo, FileType
-from pachlite.paths import validate_path
+from pachlite.paths import FORBIDDEN_PATH_CHARS, validate_path
 from pachlite.server import messages, status
 from pachlite.server.refs import commit_ref, commit_subject, shown_repo
 from pachlite.server.registry import Call, Message
@@ -44,28 +44,38 @@ def file_subject(file: Message | None) -> status.Subject:
     return commit_subject(file.commit if file is not None else None)
 
 
-def pin(call: Call, file: Message | None, path: str | None = None) -> Pinned:
-    """The commit a `File` names, resolved once; its path cleaned ('' is the root)."""
+def is_glob(path: str) -> bool:
+    """Whether a path is a glob pattern (the characters no file name may hold)."""
+    return not FORBIDDEN_PATH_CHARS.isdisjoint(path)
+
+
+def pin(call: Call, file: Message | None, *, glob: bool = False) -> Pinned:
+    """The commit a `File` names, resolved once; its path cleaned ('' is the root), or with
+    `glob` kept as a pattern when it is one (GetFile and GetFileTAR take globs, as pachd's)."""
     if file is None:
         raise status.invalid("no file specified")
     info = call.client.inspect_commit(commit_ref(file.commit))
-    raw = file.path if path is None else path
-    return Pinned(info, validate_path("/" + raw.lstrip("/")))
+    path = "/" + file.path.lstrip("/")
+    return Pinned(info, path if glob and is_glob(path) else validate_path(path))
+
+
+def not_found(pinned: Pinned, path: str | None = None) -> status.Status:
+    """pachd's ErrFileNotFound (src/server/pfs/pfs.go): NOT_FOUND "file <path> not found in
+    repo <project/repo> at commit <ID>"."""
+    repo = shown_repo(messages.repo(pinned.commit.repo))
+    return status.Status(
+        grpc.StatusCode.NOT_FOUND,
+        f"file {path or pinned.path} not found in repo {repo} at commit {pinned.commit.id}",
+    )
 
 
 @contextmanager
 def pachd_not_found(pinned: Pinned, path: str | None = None) -> Iterator[None]:
-    """pachlite's FileNotFound as pachd says it (src/server/pfs/pfs.go, ErrFileNotFound:
-    NOT_FOUND "file <path> not found in repo <project/repo> at commit <ID>")."""
+    """pachlite's FileNotFound as pachd says it (`not_found`)."""
     try:
         yield
     except FileNotFound:
-        repo = shown_repo(messages.repo(pinned.commit.repo))
-        shown = path or pinned.path
-        raise status.Status(
-            grpc.StatusCode.NOT_FOUND,
-            f"file {shown} not found in repo {repo} at commit {pinned.commit.id}",
-        ) from None
+        raise not_found(pinned, path) from None
 
 
 def walk(call: Call, pinned: Pinned) -> Iterator[FileInfo]:

@@ -153,3 +153,16 @@ def test_diff_file_of_two_paths_matches_files_by_their_whole_path(sdk: Any, name
         ("", "/two"),
     ]
     assert diffs[1].old_file.file.commit.id == old.id
+
+
+def test_get_file_and_its_tar_take_a_glob(sdk: Any, repo: pfs.Repo) -> None:
+    assert sdk.pfs.pfs_file(file(repo, "/dir/*.txt")).read() == b"bravo!"
+    with pytest.raises(grpc.RpcError) as raised:
+        b"".join(c.value for c in sdk.pfs.get_file(file=file(repo, "/dir/*")))
+    assert raised.value.code() == grpc.StatusCode.UNKNOWN
+    assert raised.value.details() == "matched multiple files. Use GetFileTAR instead"
+    with sdk.pfs.pfs_tar_file(file(repo, "/**.txt")) as tar:
+        assert sorted(m.name for m in tar) == ["a.txt", "dir/b.txt"]
+    with pytest.raises(grpc.RpcError) as raised:
+        b"".join(c.value for c in sdk.pfs.get_file(file=file(repo, "/nothing*")))
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND

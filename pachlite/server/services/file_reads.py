@@ -16,14 +16,25 @@ from pachyderm_sdk.api import pfs
 
 from pachlite.model import FileInfo, FileType
 from pachlite.server import status, tarstream
-from pachlite.server.files import file_subject, pachd_not_found, pin, walk
+from pachlite.server.files import (
+    Pinned,
+    file_subject,
+    in_path_order,
+    is_glob,
+    not_found,
+    pachd_not_found,
+    pin,
+    walk,
+)
 from pachlite.server.registry import Call, Message, Registry
 
 CHUNK = 1 << 20  # bytes per message: well under pachd's 20 MiB, few enough messages
 
-# pachd's texts for GetFile of a directory (src/server/pfs/pfs.go, ErrMatchedNonFile); it has
-# no status of its own, so UNKNOWN.
+# pachd's texts for GetFile of a directory or of a glob matching more than one file
+# (src/server/pfs/pfs.go: ErrMatchedNonFile, ErrMatchedMultipleFiles); no status of their
+# own, so UNKNOWN.
 NOT_A_FILE = "cannot get directory or non-regular file. Use GetFileTAR instead"
+MANY_FILES = "matched multiple files. Use GetFileTAR instead"
 
 
 def register(served: Registry) -> None:
@@ -32,14 +43,16 @@ def register(served: Registry) -> None:
     )
     def get_file(request: Message, call: Call) -> Iterator[Message]:
         _refuse_unserved(request)
-        pinned = pin(call, request.file)
-        with pachd_not_found(pinned):
-            info = call.client.inspect_file(pinned.ref)
+        pinned = pin(call, request.file, glob=True)
+        named = _named(call, pinned)
+        if len(named) > 1:
+            raise status.Status(grpc.StatusCode.UNKNOWN, MANY_FILES)
+        info = named[0]
         if info.type == FileType.DIR:
             raise status.Status(grpc.StatusCode.UNKNOWN, NOT_A_FILE)
         if request.offset < 0 or request.offset > info.size_bytes:
             raise status.invalid(f"offset {request.offset} is outside {info.path}")
-        chunks = _skip(call.client.iter_file(pinned.ref), request.offset)
+        chunks = _skip(call.client.iter_file(pinned.at(info.path)), request.offset)
         for chunk in _even(chunks):
             yield BytesValue(value=chunk)
 
@@ -48,8 +61,8 @@ def register(served: Registry) -> None:
     )
     def get_file_tar(request: Message, call: Call) -> Iterator[Message]:
         _refuse_unserved(request)
-        pinned = pin(call, request.file)
-        entries = walk(call, pinned)
+        pinned = pin(call, request.file, glob=True)
+        entries = _under(call, pinned, _named(call, pinned))
         first = next(entries)  # a missing path is refused before any byte
 
         def content(entry: FileInfo) -> Iterator[bytes]:
@@ -59,6 +72,28 @@ def register(served: Registry) -> None:
         archive = tarstream.archive(_chain(first, entries), content, mtime)
         for chunk in _even(archive):
             yield BytesValue(value=chunk)
+
+
+def _named(call: Call, pinned: Pinned) -> list[FileInfo]:
+    """What a request's path names: the path, or each match of a glob (at least one)."""
+    if not is_glob(pinned.path):
+        with pachd_not_found(pinned):
+            return [call.client.inspect_file(pinned.ref)]
+    matches = in_path_order(call.client.glob_file(pinned.ref))
+    if not matches:
+        raise not_found(pinned)
+    return matches
+
+
+def _under(call: Call, pinned: Pinned, named: list[FileInfo]) -> Iterator[FileInfo]:
+    """Each named path and what is under it, each once (a glob may match a directory and
+    what it holds)."""
+    seen: set[str] = set()
+    for info in named:
+        for entry in walk(call, Pinned(pinned.commit, info.path.rstrip("/") or "/")):
+            if entry.path not in seen:
+                seen.add(entry.path)
+                yield entry
 
 
 def _refuse_unserved(request: Message) -> None:
