@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +193,22 @@ def test_a_client_that_breaks_off_its_stream_leaves_nothing_written(sdk: Any, na
         sdk.pfs.modify_file(broken())
     sdk.pfs.finish_commit(commit=commit)
     assert paths(sdk, repo) == ["/"]
+
+
+def test_clients_writing_at_once_into_one_commit_lose_nothing(
+    server: Any, sdk: Any, name: Name
+) -> None:
+    repo = make_repo(sdk, name)
+    commit = sdk.pfs.start_commit(branch=master(repo))
+
+    def write(k: int) -> None:
+        client = server.sdk()  # a client (a channel) per thread, as separate programs have
+        for i in range(25):
+            client.pfs.put_file_from_bytes(commit=commit, path=f"/w{k}/f{i}", data=b"%d" % i)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    sdk.pfs.finish_commit(commit=commit)
+    files = [p for p in paths(sdk, repo) if not p.endswith("/")]
+    assert len(files) == 100
+    assert read(sdk, repo, "/w3/f24") == b"24"
