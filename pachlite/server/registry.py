@@ -170,7 +170,7 @@ class _Handler(grpc.GenericRpcHandler):  # type: ignore[misc]
     ) -> Callable[[Iterator[bytes], grpc.ServicerContext], Message]:
         def serve(raws: Iterator[bytes], context: grpc.ServicerContext) -> Message:
             handler = cast(Gathering, method.handler)
-            requests = (_parse_one(method, raw) for raw in raws)
+            requests = _received(method, raws)
             try:
                 return handler(requests, Call(self.clients.get(), context))
             except Exception as exc:
@@ -197,6 +197,16 @@ def _parse(method: Method, raw: bytes, context: grpc.ServicerContext) -> Message
         return _parse_one(method, raw)
     except status.Status as refused:
         abort(context, refused.code, refused.message)
+
+
+def _received(method: Method, raws: Iterator[bytes]) -> Iterator[Message]:
+    """A client stream's messages, parsed; a client that cancels mid-stream is CANCELLED
+    (grpcio raises a bare RpcError there), not a bug in the server."""
+    try:
+        for raw in raws:
+            yield _parse_one(method, raw)
+    except grpc.RpcError:
+        raise status.Status(grpc.StatusCode.CANCELLED, "the client cancelled the call") from None
 
 
 def _parse_one(method: Method, raw: bytes) -> Message:
