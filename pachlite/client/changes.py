@@ -34,7 +34,8 @@ class FileChanges:
         self._store = store
         self._ref = parse_commit_ref(target) if target is not None else None
         self._info = commit_info
-        self._ops: list[files.Op] = []
+        self._ops: list[files.Op] = []  # with "delete, then add" folded into one put
+        self._as_sent: list[files.Op] = []  # unfolded, for when a fold cannot hold
         if self._ref is not None:
             files.check_writable(store, self._ref)  # refuse before any byte is stored
 
@@ -55,7 +56,7 @@ class FileChanges:
         """A file or directory with what it holds; a path that is not there is no error."""
         from pachlite.pfs import files
 
-        self._ops.append(files.Delete(validate_path(path), recursive=True, missing_ok=True))
+        self._add(files.Delete(validate_path(path), recursive=True, missing_ok=True))
 
     def copy(self, source: str, path: str, *, append: bool = False) -> None:
         """`repo@ref:/path` (a file or a directory) to `path` in this commit."""
@@ -69,7 +70,7 @@ class FileChanges:
         if entry.is_dir:
             if append:
                 raise Conflict("cannot append a directory", "copy it without append")
-            self._ops.append(files.Copy(path, entry))
+            self._add(files.Copy(path, entry))
             return
         self._put_object(validate_file_path(path), entry.hash, entry.size, append)
 
@@ -77,6 +78,7 @@ class FileChanges:
         """`other`'s changes after these (another thread's are fine: they are plain values
         naming objects of the same store)."""
         self._ops.extend(other._ops)
+        self._as_sent.extend(other._as_sent)
 
     def apply(self, message: str = "") -> CommitInfo:
         """Make every change in one transaction; returns the commit they landed in."""
@@ -86,7 +88,14 @@ class FileChanges:
             raise InvalidArgument("a file set has no commit", "extend a commit's changes with it")
         if not self._ops:
             raise InvalidArgument("no changes to apply")
-        row = files.modify(self._store, self._ref, self._ops, description=message)
+        try:
+            row = files.modify(self._store, self._ref, self._ops, description=message)
+        except Conflict:
+            if self._ops == self._as_sent:
+                raise
+            # A folded put onto a path that is a directory: the delete must go first, on the
+            # slower path that edits the tree (the failed attempt's transaction rolled back).
+            row = files.modify(self._store, self._ref, self._as_sent, description=message)
         return self._info(row)
 
     def __len__(self) -> int:
@@ -95,13 +104,19 @@ class FileChanges:
     def _put_object(self, path: str, digest: str, size: int, append: bool) -> None:
         from pachlite.pfs import files
 
+        put = files.Put(path, digest, size, append)
         last = self._ops[-1] if self._ops else None
         if append and isinstance(last, files.Delete) and last.path == path:
             # "delete, then add" is how Pachyderm's clients say "overwrite": one staged put
             # does the same and keeps puts into an open commit constant time.
             self._ops[-1] = files.Put(path, digest, size, append=False)
+            self._as_sent.append(put)
             return
-        self._ops.append(files.Put(path, digest, size, append))
+        self._add(put)
+
+    def _add(self, op: files.Op) -> None:
+        self._ops.append(op)
+        self._as_sent.append(op)
 
 
 if TYPE_CHECKING:

@@ -68,3 +68,15 @@ def test_refusals(client: Client) -> None:
         changes.put("/../up", [b""])
     with pytest.raises(InvalidArgument):
         changes.apply()  # nothing to apply
+
+
+def test_an_overwrite_of_a_directory_replaces_it(client: Client) -> None:
+    # "delete, then add" onto a directory: the delete goes first, as in Pachyderm.
+    client.create_repo("data")
+    client.put_file_bytes("data@master:/d/x", b"x")
+    open_commit = client.start_commit("data@master")
+    changes = client.file_changes(f"data@{open_commit.id}")
+    changes.delete("/d")
+    changes.put("/d", [b"a file now"], append=True)
+    changes.apply()
+    assert files_of(client, f"data@{open_commit.id}") == {"/d": b"a file now"}

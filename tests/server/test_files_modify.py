@@ -212,3 +212,13 @@ def test_clients_writing_at_once_into_one_commit_lose_nothing(
     files = [p for p in paths(sdk, repo) if not p.endswith("/")]
     assert len(files) == 100
     assert read(sdk, repo, "/w3/f24") == b"24"
+
+
+def test_a_put_onto_a_directory_replaces_it(sdk: Any, name: Name) -> None:
+    repo = make_repo(sdk, name)
+    with sdk.pfs.commit(branch=master(repo)) as commit:
+        commit.put_file_from_bytes("/d/inner", b"inner")
+    with sdk.pfs.commit(branch=master(repo)) as commit:
+        commit.put_file_from_bytes("/d", b"now a file")
+    assert paths(sdk, repo) == ["/", "/d"]
+    assert read(sdk, repo, "/d") == b"now a file"
