@@ -22,6 +22,7 @@ TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run 
 if TYPE_CHECKING:
     from typing import BinaryIO
 
+    from pachlite.client.changes import FileChanges
     from pachlite.model import (
         BackupInfo,
         BranchInfo,
@@ -285,6 +286,14 @@ class PfsVerbs:
         file_ref = parse_file_ref(target)
         path = validate_path(file_ref.path or "/")
         return self._modify(file_ref.commit, [files.Delete(path, recursive)], message)
+
+    def file_changes(self, commit: str | None) -> FileChanges:
+        """Puts, deletes and copies into `repo@branch` or an open `repo@ID`, applied together
+        by `apply()` (nothing lands if it is never called); with None, a file set for
+        another commit's changes to `extend` with."""
+        from pachlite.client.changes import FileChanges
+
+        return FileChanges(self.store, commit, self._commit_info)
 
     def copy_file(self, source: str, target: str, *, append: bool = False) -> CommitInfo:
         from pachlite.pfs import files

@@ -48,6 +48,7 @@ class Put:
 class Delete:
     path: str
     recursive: bool = False
+    missing_ok: bool = False  # Pachyderm's DeleteFile of a path that is not there is no error
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def _apply(store: Store, editor: TreeEditor, op: Op) -> None:
         current = editor.get(op.path)
         if op.path != "/" and current is not None and current.is_dir and not op.recursive:
             raise Conflict(f"{op.path} is a directory", "pass -r to delete it with its content")
-        if not editor.delete(op.path) and op.path != "/":
+        if not editor.delete(op.path) and op.path != "/" and not op.missing_ok:
             raise FileNotFound(f"no file or directory {op.path} to delete")
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pachyderm_sdk.api import pfs
 
-from pachlite.model import BranchInfo, CommitInfo, Origin, RepoInfo
+from pachlite.model import BranchInfo, CommitInfo, FileInfo, FileType, Origin, RepoInfo
 from pachlite.server.refs import DEFAULT_PROJECT
 
 _ORIGINS = {Origin.USER: pfs.OriginKind.USER, Origin.AUTO: pfs.OriginKind.AUTO,
@@ -96,3 +96,22 @@ def origin(kind: pfs.OriginKind) -> str | None:
         if theirs == kind:
             return str(ours)
     return None
+
+
+def file_info(info: FileInfo, committed: float | None) -> pfs.FileInfo:
+    """`committed` is the commit's finished time (None while it is open), as pachd sets it."""
+    return pfs.FileInfo(
+        file=pfs.File(commit=commit(f"{info.repo}@{info.commit}"), path=info.path),
+        file_type=pfs.FileType.DIR if info.type == FileType.DIR else pfs.FileType.FILE,
+        committed=timestamp(committed),
+        size_bytes=info.size_bytes,
+        hash=_digest(info.hash),
+    )
+
+
+def _digest(text: str) -> bytes:
+    """pachd sends a hash as its bytes; pachlite keeps sha256 hex."""
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return text.encode()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import grpc
 
@@ -45,15 +45,21 @@ class Call:
 
 Unary = Callable[[Message, Call], Message]
 Streaming = Callable[[Message, Call], Iterator[Message]]
+# A client-streaming handler gets the parsed requests as they arrive (ModifyFile).
+Gathering = Callable[[Iterator[Message], Call], Message]
 
 
 @dataclass(frozen=True)
 class Method:
     name: str  # "/pfs_v2.API/InspectRepo"
     request: type
-    handler: Unary | Streaming
+    handler: Unary | Streaming | Gathering
     streaming: bool
     subject: Subject | None
+    # Answers sent as they are made, not built first: file bytes, which may not fit in memory
+    # (an error then ends the stream after what was sent, as in pachd).
+    lazy: bool = False
+    gathering: bool = False
 
 
 class Registry:
@@ -75,12 +81,24 @@ class Registry:
 
         return register
 
-    def stream(self, service: str, method: str, request: type, subject: Subject | None = None
-               ) -> Callable[[Streaming], Streaming]:  # fmt: skip
-        """Decorate `handler(request, call) -> iterator of responses` as `service/method`."""
+    def stream(self, service: str, method: str, request: type, subject: Subject | None = None,
+               *, lazy: bool = False) -> Callable[[Streaming], Streaming]:  # fmt: skip
+        """Decorate `handler(request, call) -> iterator of responses` as `service/method`;
+        `lazy` sends each answer as it is made."""
 
         def register(handler: Streaming) -> Streaming:
-            self._add(Method(f"/{service}/{method}", request, handler, True, subject))
+            self._add(Method(f"/{service}/{method}", request, handler, True, subject, lazy))
+            return handler
+
+        return register
+
+    def gather(self, service: str, method: str, request: type
+               ) -> Callable[[Gathering], Gathering]:  # fmt: skip
+        """Decorate `handler(requests, call) -> response` (a client stream) as
+        `service/method`; the handler names its own subject in its errors."""
+
+        def register(handler: Gathering) -> Gathering:
+            self._add(Method(f"/{service}/{method}", request, handler, False, None, gathering=True))
             return handler
 
         return register
@@ -107,6 +125,10 @@ class _Handler(grpc.GenericRpcHandler):  # type: ignore[misc]
             if answer is None:
                 return None  # grpcio answers UNIMPLEMENTED
             return grpc.unary_unary_rpc_method_handler(_refusal(answer))
+        if method.gathering:
+            return grpc.stream_unary_rpc_method_handler(
+                self._gathering(method), request_deserializer=None, response_serializer=bytes
+            )
         if method.streaming:
             return grpc.unary_stream_rpc_method_handler(
                 self._streaming(method), request_deserializer=None, response_serializer=bytes
@@ -119,7 +141,7 @@ class _Handler(grpc.GenericRpcHandler):  # type: ignore[misc]
         def serve(raw: bytes, context: grpc.ServicerContext) -> Message:
             request = _parse(method, raw, context)
             try:
-                return method.handler(request, Call(self.clients.get(), context))
+                return cast(Unary, method.handler)(request, Call(self.clients.get(), context))
             except Exception as exc:  # every error becomes a status; the server keeps serving
                 _abort(method, request, exc, context)
 
@@ -130,13 +152,29 @@ class _Handler(grpc.GenericRpcHandler):  # type: ignore[misc]
     ) -> Callable[[bytes, grpc.ServicerContext], Iterator[Message]]:
         def serve(raw: bytes, context: grpc.ServicerContext) -> Iterator[Message]:
             request = _parse(method, raw, context)
+            handler = cast(Streaming, method.handler)
             try:
-                # Answers are built before the first is sent, so an error never arrives
-                # after part of a listing (Pachyderm's List* read in one transaction too).
-                answers = list(method.handler(request, Call(self.clients.get(), context)))
+                answers = handler(request, Call(self.clients.get(), context))
+                if not method.lazy:
+                    # Built before the first is sent, so an error never arrives after part
+                    # of a listing (Pachyderm's List* read in one transaction too).
+                    answers = iter(list(answers))
+                yield from answers
             except Exception as exc:
                 _abort(method, request, exc, context)
-            yield from answers
+
+        return serve
+
+    def _gathering(
+        self, method: Method
+    ) -> Callable[[Iterator[bytes], grpc.ServicerContext], Message]:
+        def serve(raws: Iterator[bytes], context: grpc.ServicerContext) -> Message:
+            handler = cast(Gathering, method.handler)
+            requests = _received(method, raws)
+            try:
+                return handler(requests, Call(self.clients.get(), context))
+            except Exception as exc:
+                _abort(method, None, exc, context)
 
         return serve
 
@@ -156,18 +194,35 @@ def _refusal(answer: status.Status) -> Callable[[bytes, grpc.ServicerContext], M
 
 def _parse(method: Method, raw: bytes, context: grpc.ServicerContext) -> Message:
     try:
+        return _parse_one(method, raw)
+    except status.Status as refused:
+        abort(context, refused.code, refused.message)
+
+
+def _received(method: Method, raws: Iterator[bytes]) -> Iterator[Message]:
+    """A client stream's messages, parsed; a client that cancels mid-stream is CANCELLED
+    (grpcio raises a bare RpcError there), not a bug in the server."""
+    try:
+        for raw in raws:
+            yield _parse_one(method, raw)
+    except grpc.RpcError:
+        raise status.Status(grpc.StatusCode.CANCELLED, "the client cancelled the call") from None
+
+
+def _parse_one(method: Method, raw: bytes) -> Message:
+    """One message of a client stream; one that does not parse ends the call."""
+    try:
         return method.request().parse(raw)
     except Exception as exc:
         what = f"invalid {method.request.__name__}"
-        abort(context, grpc.StatusCode.INVALID_ARGUMENT,
-              f"{what}: it does not parse ({type(exc).__name__})")  # fmt: skip
+        raise status.invalid(f"{what}: it does not parse ({type(exc).__name__})") from None
 
 
 def _abort(
     method: Method, request: Message, exc: Exception, context: grpc.ServicerContext
 ) -> NoReturn:
     subject = status.NONE
-    if method.subject is not None:
+    if method.subject is not None and request is not None:
         try:
             subject = method.subject(request)
         except Exception:  # a request too odd to name: keep pachlite's own text

@@ -7,9 +7,20 @@ from pachlite.server.registry import Registry
 
 def registry() -> Registry:
     """Every call served so far (docs/api.md lists them)."""
-    from pachlite.server.services import branches, cluster, commits, projects, repos
+    from pachlite.server.services import (
+        branches,
+        cluster,
+        commits,
+        file_infos,
+        file_reads,
+        file_sets,
+        modify_file,
+        projects,
+        repos,
+    )
 
     served = Registry()
-    for group in (cluster, projects, repos, branches, commits):
+    for group in (cluster, projects, repos, branches, commits, modify_file, file_sets,
+                  file_reads, file_infos):  # fmt: skip
         group.register(served)
     return served
