@@ -151,3 +151,18 @@ def test_a_killed_daemon_is_not_believed_and_a_new_one_starts(cli: Cli) -> None:
         assert cli("version").out.count("pachd") == 1
     finally:
         assert second.stop() == 0
+
+
+def test_the_readme_python_sdk_section_runs_against_the_daemon(cli: Cli, daemon: Daemon) -> None:
+    from tests.cli.test_docs import fenced_block_after
+
+    script = fenced_block_after("### Python SDK", "python")
+    assert "port=30650" in script  # the SDK's default, as a user runs it
+    script = script.replace("port=30650", f"port={daemon.port}")
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "/hello.txt 19\nhello from the SDK\n"
+    assert cli("get", "file", "sdk-demo@master:/hello.txt").out == "hello from the SDK\n"
