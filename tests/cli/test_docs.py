@@ -10,16 +10,8 @@ import pytest
 from pachlite.cli.command import Command, Group, Option
 from pachlite.cli.errors import EXIT_CODE_HELP, EXIT_CODES, INTERNAL_ERROR, INTERRUPTED
 from pachlite.cli.main import cli
+from tests.support.readme import README, fenced_block_after
 from tests.support.repo import REPO_ROOT
-
-README = (REPO_ROOT / "README.md").read_text()
-
-
-def fenced_block_after(marker: str, language: str) -> str:
-    start = README.index(marker)
-    match = re.compile(rf"```{language}\n(.*?)```", re.S).search(README, start)
-    assert match, f"no ```{language} block after {marker!r}"
-    return match.group(1)
 
 
 def run_block(marker: str) -> subprocess.CompletedProcess[str]:

@@ -16,6 +16,7 @@ import pytest
 from tests.support.cli import Cli
 from tests.support.daemon import Daemon, start_daemon
 from tests.support.ports import free_port
+from tests.support.readme import fenced_block_after
 
 pytest.importorskip("pachyderm_sdk")
 from pachyderm_sdk.api import pfs
@@ -154,8 +155,6 @@ def test_a_killed_daemon_is_not_believed_and_a_new_one_starts(cli: Cli) -> None:
 
 
 def test_the_readme_python_sdk_section_runs_against_the_daemon(cli: Cli, daemon: Daemon) -> None:
-    from tests.cli.test_docs import fenced_block_after
-
     script = fenced_block_after("### Python SDK", "python")
     assert "port=30650" in script  # the SDK's default, as a user runs it
     script = script.replace("port=30650", f"port={daemon.port}")
