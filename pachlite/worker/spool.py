@@ -56,9 +56,6 @@ class DatumSpool:
     def __len__(self) -> int:
         return self.length
 
-    def __bool__(self) -> bool:
-        return self.length > 0
-
     def __iter__(self) -> Iterator[Datum]:
         # In append order: the first IN_MEMORY, then the file's batches, then the batch not
         # yet spilled.
