@@ -45,8 +45,19 @@ class Call:
 
 Unary = Callable[[Message, Call], Message]
 Streaming = Callable[[Message, Call], Iterator[Message]]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a client-streaming handler made of the stream: the answer, and the change it
+    makes only once that answer has reached a client still on the call (`Registry.gather`)."""
+
+    answer: Message
+    effect: Callable[[], object] = lambda: None
+
+
 # A client-streaming handler gets the parsed requests as they arrive (ModifyFile).
-Gathering = Callable[[Iterator[Message], Call], Message]
+Gathering = Callable[[Iterator[Message], Call], Settled]
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,9 @@ class Registry:
 
     def gather(self, service: str, method: str, request: type
                ) -> Callable[[Gathering], Gathering]:  # fmt: skip
-        """Decorate `handler(requests, call) -> response` (a client stream) as
-        `service/method`; the handler names its own subject in its errors."""
+        """Decorate `handler(requests, call) -> Settled` (a client stream) as
+        `service/method`; the handler names its own subject in its errors, and leaves what
+        the call changes to `Settled.effect`, run only for a client still on the call."""
 
         def register(handler: Gathering) -> Gathering:
             self._add(Method(f"/{service}/{method}", request, handler, False, None, gathering=True))
@@ -126,7 +138,9 @@ class _Handler(grpc.GenericRpcHandler):  # type: ignore[misc]
                 return None  # grpcio answers UNIMPLEMENTED
             return grpc.unary_unary_rpc_method_handler(_refusal(answer))
         if method.gathering:
-            return grpc.stream_unary_rpc_method_handler(
+            # Served as a stream of answers (one, on the wire the same as a unary answer; the
+            # client's stub is stream-unary): see `_gathering` for why.
+            return grpc.stream_stream_rpc_method_handler(
                 self._gathering(method), request_deserializer=None, response_serializer=bytes
             )
         if method.streaming:
@@ -167,12 +181,23 @@ class _Handler(grpc.GenericRpcHandler):  # type: ignore[misc]
 
     def _gathering(
         self, method: Method
-    ) -> Callable[[Iterator[bytes], grpc.ServicerContext], Message]:
-        def serve(raws: Iterator[bytes], context: grpc.ServicerContext) -> Message:
+    ) -> Callable[[Iterator[bytes], grpc.ServicerContext], Iterator[Message]]:
+        def serve(raws: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[Message]:
             handler = cast(Gathering, method.handler)
             requests = _received(method, raws)
             try:
-                return handler(requests, Call(self.clients.get(), context))
+                settled = handler(requests, Call(self.clients.get(), context))
+            except Exception as exc:
+                _abort(method, None, exc, context)
+            # grpcio's server reads a client that cancels right after its last message as a
+            # clean end of stream, and sees the cancellation a moment later (100s of µs), so
+            # `is_active()` cannot tell. Sending the answer can: a send fails on a stream the
+            # client has reset, and grpcio then never resumes this generator, so the effect
+            # (the commit's changes) happens only for a client that is still there. The
+            # client's call returns only with the status, after the effect, ok or not.
+            yield settled.answer
+            try:
+                settled.effect()
             except Exception as exc:
                 _abort(method, None, exc, context)
 

@@ -23,7 +23,7 @@ from pachyderm_sdk.api import pfs
 from pachlite.client.changes import FileChanges
 from pachlite.server import status
 from pachlite.server.refs import commit_ref, commit_subject
-from pachlite.server.registry import Call, Message, Registry
+from pachlite.server.registry import Call, Message, Registry, Settled
 from pachlite.server.services.modify_file import (
     Requests,
     apply_request,
@@ -42,8 +42,12 @@ class FileSets:
         self._lock = threading.Lock()
         self._sets: dict[str, tuple[FileChanges, float]] = {}
 
-    def add(self, changes: FileChanges, ttl_s: float) -> str:
-        file_set_id = uuid.uuid4().hex
+    @staticmethod
+    def new_id() -> str:
+        return uuid.uuid4().hex
+
+    def add(self, changes: FileChanges, ttl_s: float, file_set_id: str | None = None) -> str:
+        file_set_id = file_set_id or self.new_id()
         with self._lock:
             self._expire()
             self._sets[file_set_id] = (changes, time.monotonic() + ttl_s)
@@ -80,7 +84,7 @@ def register(served: Registry) -> None:
     sets = FileSets()
 
     @served.gather("pfs_v2.API", "CreateFileSet", pfs.ModifyFileRequest)
-    def create_file_set(requests: Iterator[Message], call: Call) -> Message:
+    def create_file_set(requests: Iterator[Message], call: Call) -> Settled:
         changes = call.client.file_changes(None)
         stream = Requests(requests)
         for request in stream:
@@ -89,9 +93,11 @@ def register(served: Registry) -> None:
                 raise status.invalid("a file set is made apart from any commit: no set_commit")
             with pachyderm_errors(call, None):
                 apply_request(call, changes, kind, body, stream)
-        if not call.is_active():
-            raise status.Status(grpc.StatusCode.CANCELLED, "the client went away mid-stream")
-        return pfs.CreateFileSetResponse(file_set_id=sets.add(changes, DEFAULT_TTL_S))
+        file_set_id = sets.new_id()
+        return Settled(
+            pfs.CreateFileSetResponse(file_set_id=file_set_id),
+            lambda: sets.add(changes, DEFAULT_TTL_S, file_set_id),
+        )
 
     @served.unary(
         "pfs_v2.API", "AddFileSet", pfs.AddFileSetRequest, lambda r: commit_subject(r.commit)

@@ -25,7 +25,7 @@ from pachlite.errors import Conflict, PachliteError
 from pachlite.server import messages, status
 from pachlite.server.files import pachd_not_found, pin
 from pachlite.server.refs import commit_ref, commit_subject, shown_repo
-from pachlite.server.registry import Call, Message, Registry
+from pachlite.server.registry import Call, Message, Registry, Settled
 
 METHOD = "/pfs_v2.API/ModifyFile"
 URL_SCHEMES = ("file://",)  # what this server fetches; the rest needs an object store
@@ -53,7 +53,7 @@ class Requests:
 
 def register(served: Registry) -> None:
     @served.gather("pfs_v2.API", "ModifyFile", pfs.ModifyFileRequest)
-    def modify_file(requests: Iterator[Message], call: Call) -> Message:
+    def modify_file(requests: Iterator[Message], call: Call) -> Settled:
         stream = Requests(requests)
         first = next(stream, None)
         kind, commit = operation(first) if first is not None else ("", None)
@@ -68,12 +68,13 @@ def register(served: Registry) -> None:
                 raise _unknown("set_commit may only be the first message of a ModifyFile")
             with pachyderm_errors(call, commit):
                 apply_request(call, changes, kind, body, stream)
-        if not call.is_active():  # a client that went away mid-stream gets nothing written
-            raise status.Status(grpc.StatusCode.CANCELLED, "the client went away mid-stream")
-        if len(changes):
-            with pachyderm_errors(call, commit):
-                changes.apply()
-        return Empty()
+
+        def apply() -> None:  # only for a client still there (registry.Registry.gather)
+            if len(changes):
+                with pachyderm_errors(call, commit):
+                    changes.apply()
+
+        return Settled(Empty(), apply)
 
 
 def _unknown(text: str) -> status.Status:
