@@ -34,6 +34,10 @@ class NotFound(PachliteError):
     """Something named does not exist."""
 
 
+class ProjectNotFound(NotFound):
+    pass
+
+
 class RepoNotFound(NotFound):
     pass
 
