@@ -35,7 +35,7 @@ class NotFound(PachliteError):
 
 
 class ProjectNotFound(NotFound):
-    pass
+    """pachd's text (`project "X" not found`) is the message; the hint says what to do."""
 
 
 class RepoNotFound(NotFound):
@@ -60,6 +60,10 @@ class AlreadyExists(PachliteError):
 
 class Conflict(PachliteError):
     """The request is valid but the current state forbids it (finished commit, open head...)."""
+
+
+class ProjectNotEmpty(Conflict):
+    """A project that still holds repos cannot be deleted."""
 
 
 class Timeout(PachliteError):

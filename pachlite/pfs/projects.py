@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import time
 
-from pachlite.errors import AlreadyExists, Conflict, InvalidArgument, ProjectNotFound, did_you_mean
+from pachlite.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    ProjectNotEmpty,
+    ProjectNotFound,
+    did_you_mean,
+)
 from pachlite.model import ProjectInfo
 from pachlite.paths import DEFAULT_PROJECT, validate_name
 from pachlite.pfs.db import Row
 from pachlite.pfs.store import Store
 
 MAX_PROJECT_NAME = 51  # pachd's limit (src/internal/pfsdb: projectNameMaxLength)
-
-
-class ProjectNotEmpty(Conflict):
-    """A project that still holds repos."""
 
 
 def create_project(
@@ -36,7 +38,7 @@ def create_project(
         if existing is not None:
             if not update:
                 raise AlreadyExists(
-                    f"project {name} already exists",
+                    f'project "{name}" already exists',
                     f"use `pachlite inspect project {name}`, or --update to change it",
                 )
             store.db.execute(
@@ -63,8 +65,9 @@ def require_project(store: Store, name: str) -> Row:
     if row is None:
         names = [r["name"] for r in store.db.all("SELECT name FROM projects")]
         raise ProjectNotFound(
-            f'project "{name}" not found{did_you_mean(name, names)}',
-            f"create it with `pachlite create project {name}` or see `pachlite list project`",
+            f'project "{name}" not found',
+            f"create it with `pachlite create project {name}` or see `pachlite list project`"
+            + did_you_mean(name, names),
         )
     return row
 
