@@ -19,6 +19,7 @@ from pachlite.server.files import (
     pin,
     walk,
 )
+from pachlite.server import messages
 from pachlite.server.refs import commit_subject, given
 from pachlite.server.registry import Call, Message, Registry
 
