@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from pachyderm_sdk.api import pfs
 
+from pachlite.server import messages
 from pachlite.server.files import (
     Pinned,
     file_subject,
@@ -19,7 +20,6 @@ from pachlite.server.files import (
     pin,
     walk,
 )
-from pachlite.server import messages
 from pachlite.server.refs import commit_subject, given
 from pachlite.server.registry import Call, Message, Registry
 
