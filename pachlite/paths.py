@@ -136,3 +136,9 @@ def validate_key(kind: str, key: str, project: str = DEFAULT_PROJECT) -> str:
             validate_name("project", project)
     validate_name(kind, name)
     return qualify(project, name)
+
+
+def file_stem(key: str) -> str:
+    """A file name for a key: '.' for its '/', a character no name may hold, so no two keys
+    share one."""
+    return key.replace("/", ".")
