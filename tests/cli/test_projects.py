@@ -82,3 +82,47 @@ def test_a_repo_in_a_missing_project_is_not_found(cli: Cli) -> None:
     assert read.code == 3 and 'project "nowhere" not found' in read.err
     bad = cli("list", "file", "a/b/c@master", check=False)
     assert bad.code == 2 and "invalid project name" in bad.err
+
+
+def test_a_pipeline_runs_in_its_project_and_reads_another(cli: Cli) -> None:
+    cli("create", "project", "ml")
+    cli("create", "repo", "raw")  # in default
+    cli("put", "file", "raw@master:/a.txt", stdin=b"data\n")
+    script = "cp /pfs/raw/a.txt /pfs/out/; echo $PPS_PROJECT_NAME $PPS_PIPELINE_NAME > /pfs/out/who"
+    spec = {
+        "pipeline": {"name": "prep"},  # its project comes from --project
+        "input": {"pfs": {"repo": "raw", "project": "default", "glob": "/"}},
+        "transform": {"cmd": ["sh", "-c", script]},
+    }
+    (cli.cwd / "prep.json").write_text(json.dumps(spec))
+    cli("create", "pipeline", "-f", "prep.json", "--project", "ml")
+    assert cli("get", "file", "ml/prep@master:/who").out == "ml prep\n"
+    assert cli("get", "file", "prep@master:/a.txt", "--project", "ml").out == "data\n"
+    shown = json.loads(cli("inspect", "pipeline", "prep", "--project", "ml", "-o", "json").out)
+    assert shown["effective_spec"]["pipeline"]["project"] == {"name": "ml"}
+    jobs = [json.loads(j) for j in cli("list", "job", "-o", "json").out.splitlines()]
+    assert [j["state"] for j in jobs] == ["JOB_SUCCESS"]
+    # A second pipeline of the same name in default is another pipeline.
+    spec["pipeline"] = {"name": "prep", "project": {"name": "default"}}
+    (cli.cwd / "prep2.json").write_text(json.dumps(spec))
+    cli("create", "pipeline", "-f", "prep2.json")
+    assert cli("get", "file", "prep@master:/who").out == "default prep\n"
+    refused = cli("delete", "project", "ml", check=False)
+    assert refused.code == 5 and "repo ml/prep still exists" in refused.err
+    cli("delete", "pipeline", "prep", "--project", "ml")
+    cli("delete", "project", "ml")
+
+
+def test_a_spec_in_a_missing_project_is_refused(cli: Cli) -> None:
+    cli("create", "repo", "raw")
+    spec = {
+        "pipeline": {"name": "p1", "project": {"name": "ghost"}},
+        "input": {"pfs": {"repo": "raw", "glob": "/"}},
+        "transform": {"cmd": ["true"]},
+    }
+    (cli.cwd / "p1.json").write_text(json.dumps(spec))
+    refused = cli("create", "pipeline", "-f", "p1.json", check=False)
+    assert refused.code == 3 and 'project "ghost" not found' in refused.err
+    cli("create", "project", "ghost")
+    missing = cli("create", "pipeline", "-f", "p1.json", check=False)  # raw is in default
+    assert missing.code == 2 and "input repo 'ghost/raw' does not exist" in missing.err
