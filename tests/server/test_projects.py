@@ -137,9 +137,8 @@ def test_what_the_sdk_makes_in_a_project_the_cli_lists_and_back(
     project = made_project(sdk, name)
     from_sdk = pfs.Repo(name=name("from-sdk"), project=project)
     sdk.pfs.create_repo(repo=from_sdk, description="over gRPC")
-    listed = json.loads(
-        server_cli("list", "repo", "--project", project.name, "--output", "json").out
-    )
+    out = server_cli("list", "repo", "--project", project.name, "--output", "json").out
+    listed = [json.loads(line) for line in out.splitlines()]
     assert [(r["project"], r["description"]) for r in listed] == [(project.name, "over gRPC")]
     assert from_sdk.name not in server_cli("list", "repo").out  # default holds no such repo
 
