@@ -127,7 +127,7 @@ def validate_key(kind: str, key: str, project: str = DEFAULT_PROJECT) -> str:
     """The canonical key of `key` ("name" or "project/name"), a bare name read in `project`;
     both parts checked with `validate_name`."""
     if "/" in key:
-        given, name = split_key(key)
+        given, _, name = key.rpartition("/")
         validate_name("project", given)
         project = given
     else:
