@@ -249,11 +249,14 @@ class Command:
         self.callback(ctx, **values)
 
 
-def command(name: str | None = None) -> Callable[[Callback], Command]:
-    """A command outside any group (a `TOP_LEVEL` one); the name defaults to the function's."""
+def command(
+    name: str | None = None, *, project_option: bool = False
+) -> Callable[[Callback], Command]:
+    """A command outside any group (a `TOP_LEVEL` one); the name defaults to the function's;
+    `project_option` when it names pipelines or repos (it takes --project)."""
 
     def make(callback: Callback) -> Command:
-        return Command(name or callback.__name__, callback)
+        return Command(name or callback.__name__, callback, project_option=project_option)
 
     return make
 
