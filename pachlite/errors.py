@@ -34,6 +34,10 @@ class NotFound(PachliteError):
     """Something named does not exist."""
 
 
+class ProjectNotFound(NotFound):
+    """pachd's text (`project "X" not found`) is the message; the hint says what to do."""
+
+
 class RepoNotFound(NotFound):
     pass
 
@@ -56,6 +60,10 @@ class AlreadyExists(PachliteError):
 
 class Conflict(PachliteError):
     """The request is valid but the current state forbids it (finished commit, open head...)."""
+
+
+class ProjectNotEmpty(Conflict):
+    """A project that still holds repos cannot be deleted."""
 
 
 class Timeout(PachliteError):

@@ -29,13 +29,29 @@ class FileType(StrEnum):
 
 
 @dataclass(frozen=True)
-class RepoInfo:
+class ProjectInfo:
     name: str
+    description: str
+    created: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    name: str  # the repo's key: its name, or `project/name` outside `default`
     type: str
     description: str
     created: float
     size_bytes: int
     branches: list[str] = field(default_factory=list)
+    project: str = "default"
+
+    @property
+    def short_name(self) -> str:
+        """The name within its project."""
+        return self.name.rpartition("/")[2]
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -104,3 +104,41 @@ def validate_name(kind: str, name: str) -> str:
 
 def is_commit_id(text: str) -> bool:
     return bool(_COMMIT_ID.match(text))
+
+
+# Projects (Pachyderm 2.x): the engine names a repo or pipeline by one key, `project/name`,
+# as Pachyderm's own pfsdb.RepoKey does, and writes a `default` one as its bare name, so every
+# store, spec and command written before projects keeps its names.
+DEFAULT_PROJECT = "default"
+
+
+def qualify(project: str, name: str) -> str:
+    """The key of `name` in `project`: `name` alone in `default`, else `project/name`."""
+    return name if project in ("", DEFAULT_PROJECT) else f"{project}/{name}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(project, name) of a key `qualify` wrote, or of `project/name` as a person writes it."""
+    project, slash, name = key.rpartition("/")
+    return (project or DEFAULT_PROJECT, name) if slash else (DEFAULT_PROJECT, key)
+
+
+def validate_key(kind: str, key: str, project: str = DEFAULT_PROJECT) -> str:
+    """The canonical key of `key` ("name" or "project/name"), a bare name read in `project`;
+    both parts checked with `validate_name`."""
+    if "/" in key:
+        given, _, name = key.rpartition("/")
+        validate_name("project", given)
+        project = given
+    else:
+        name = key
+        if project != DEFAULT_PROJECT:
+            validate_name("project", project)
+    validate_name(kind, name)
+    return qualify(project, name)
+
+
+def file_stem(key: str) -> str:
+    """A file name for a key: '.' for its '/', a character no name may hold, so no two keys
+    share one."""
+    return key.replace("/", ".")

@@ -1,6 +1,7 @@
 """pachctl's reference grammar (docs/semantics.md §5.1, §7.1), parsed into plain values.
 
 repo                       the repo (a branch or commit may then be required)
+project/repo               a repo of another project than the one the reader is in
 repo@branch                the head of a branch
 repo@<32-hex id>           a commit
 repo@branch=<id>           a commit, named through its branch
@@ -15,7 +16,7 @@ import re
 
 from pachlite.errors import InvalidArgument
 from pachlite.lazyclass import dataclass
-from pachlite.paths import is_commit_id, validate_name
+from pachlite.paths import DEFAULT_PROJECT, is_commit_id, validate_key, validate_name
 
 _ANCESTRY = re.compile(r"^(?P<base>[^\^~.]+)(?P<ops>(?:[\^~]\d*|\.\d+)*)$")
 _OP = re.compile(r"([\^~])(\d*)|\.(\d+)")
@@ -25,7 +26,7 @@ _OP = re.compile(r"([\^~])(\d*)|\.(\d+)")
 class CommitRef:
     """A commit named by branch or ID, plus an ancestry walk to apply."""
 
-    repo: str
+    repo: str  # the repo's key: `repo`, or `project/repo` outside `default`
     branch: str | None = None
     commit: str | None = None
     ancestors: int = 0  # how many parents to walk back (^N, ~N)
@@ -57,14 +58,17 @@ class FileRef:
         return f"{self.commit}:{self.path}"
 
 
-def parse_commit_ref(text: str, default_branch: str | None = None) -> CommitRef:
-    """Parse `repo[@ref]`; `default_branch` fills in a missing ref (None keeps it empty)."""
+def parse_commit_ref(
+    text: str, default_branch: str | None = None, *, project: str = DEFAULT_PROJECT
+) -> CommitRef:
+    """Parse `[project/]repo[@ref]`; `default_branch` fills in a missing ref (None keeps it
+    empty); a repo without a project is read in `project`."""
     if ":" in text:
         raise InvalidArgument(
             f"unexpected path in {text!r}", "name a commit as repo@branch or repo@commit-id"
         )
     repo, at, ref = text.partition("@")
-    validate_name("repo", repo)
+    repo = validate_key("repo", repo, project)
     if not at:
         return CommitRef(repo=repo, branch=default_branch)
     if not ref:
@@ -107,15 +111,17 @@ def _parse_ancestry(ops: str, text: str) -> tuple[int, int | None]:
     return ancestors, nth
 
 
-def parse_file_ref(text: str, default_branch: str | None = "master") -> FileRef:
-    """Parse `repo[@ref][:path]`; a missing path is '' (callers choose the default)."""
+def parse_file_ref(
+    text: str, default_branch: str | None = "master", *, project: str = DEFAULT_PROJECT
+) -> FileRef:
+    """Parse `[project/]repo[@ref][:path]`; a missing path is '' (callers choose the default)."""
     commit_text, _, path = text.partition(":")
-    return FileRef(parse_commit_ref(commit_text, default_branch), path)
+    return FileRef(parse_commit_ref(commit_text, default_branch, project=project), path)
 
 
-def parse_branch_ref(text: str) -> tuple[str, str]:
-    """Parse `repo@branch` exactly (no commit, no ancestry)."""
-    ref = parse_commit_ref(text)
+def parse_branch_ref(text: str, *, project: str = DEFAULT_PROJECT) -> tuple[str, str]:
+    """Parse `[project/]repo@branch` exactly (no commit, no ancestry)."""
+    ref = parse_commit_ref(text, project=project)
     if ref.branch is None or ref.commit or ref.ancestors or ref.nth is not None:
         raise InvalidArgument(f"{text!r} is not a branch", "write repo@branch")
     return ref.repo, ref.branch

@@ -198,14 +198,32 @@ def short_help(text: str) -> str:
     return text.split("\n", 1)[0].rstrip(".")
 
 
+def without_project(func: Callback) -> Callback:
+    """Mark a command of a verb group that names no repo or pipeline: it takes no --project."""
+    func.__pachlite_no_project__ = True  # type: ignore[attr-defined]
+    return func
+
+
+# Every verb of a noun that names repos or pipelines takes it; the Client reads a repo or
+# pipeline named without a project (`repo`, not `project/repo`) in it, as pachctl reads one
+# in its context's project.
+PROJECT_OPTION = Option(
+    ["--project"],
+    help="The project of repos and pipelines named without one (default: default).",
+    metavar="PROJECT",
+)
+
+
 class Command:
     """A command: its callback gets the Context, then each parameter by name."""
 
-    def __init__(self, name: str, callback: Callback) -> None:
+    def __init__(self, name: str, callback: Callback, *, project_option: bool = False) -> None:
         self.name = name
         self.callback = callback
         self.help = _clean(callback.__doc__)
         self.params: list[Argument | Option] = list(getattr(callback, "__pachlite_params__", []))
+        if project_option and not getattr(callback, "__pachlite_no_project__", False):
+            self.params.append(PROJECT_OPTION)
 
     def parser(self, path: str) -> argparse.ArgumentParser:
         parser = _Parser(
@@ -226,14 +244,19 @@ class Command:
                 values[param.dest] = tuple(values[param.dest] or ())
             elif isinstance(param, Argument) and param.nargs in ("+", "*"):
                 values[param.name] = tuple(values[param.name])
+        if PROJECT_OPTION in self.params:
+            ctx.project = values.pop("project") or ctx.project
         self.callback(ctx, **values)
 
 
-def command(name: str | None = None) -> Callable[[Callback], Command]:
-    """A command outside any group (a `TOP_LEVEL` one); the name defaults to the function's."""
+def command(
+    name: str | None = None, *, project_option: bool = False
+) -> Callable[[Callback], Command]:
+    """A command outside any group (a `TOP_LEVEL` one); the name defaults to the function's;
+    `project_option` when it names pipelines or repos (it takes --project)."""
 
     def make(callback: Callback) -> Command:
-        return Command(name or callback.__name__, callback)
+        return Command(name or callback.__name__, callback, project_option=project_option)
 
     return make
 
@@ -253,15 +276,17 @@ class Group:
         lazy: Mapping[str, str] | None = None,
         options: Sequence[tuple[str, str]] = (),
         epilog: str = "",
+        project_option: bool = False,
     ) -> None:
         self.name, self.help, self.epilog = name, _clean(help), epilog
+        self.project_option = project_option  # its commands take --project (PROJECT_OPTION)
         self.options = [("-h, --help", "show this help message and exit"), *options]
         self._lazy = dict(lazy or {})
         self._commands: dict[str, Command | Group] = {}
 
     def command(self, name: str) -> Callable[[Callback], Command]:
         def register(callback: Callback) -> Command:
-            command = Command(name, callback)
+            command = Command(name, callback, project_option=self.project_option)
             self.add(command)
             return command
 
@@ -340,6 +365,7 @@ class Context:
     def __init__(self, root_option: str | None = None) -> None:
         self.root_option = root_option  # --root, when given
         self.command_path = "pachlite"
+        self.project = "default"  # --project, when the command takes it and it is given
         self._client: Client | None = None
 
     @property
@@ -359,7 +385,7 @@ class Context:
             # Imported here, not at the top: help, --version and usage errors never load it.
             from pachlite.client import Client
 
-            self._client = Client(self.root)
+            self._client = Client(self.root, project=self.project)
         return self._client
 
     def exit(self, code: int) -> NoReturn:

@@ -179,7 +179,7 @@ def restart_datum(ctx: Context, job: str, datum_ids: tuple[str, ...]) -> None:
     echo(ctx.client().restart_datum(job, list(datum_ids)))
 
 
-@command("logs")
+@command("logs", project_option=True)
 @option("-p", "--pipeline", help="Logs of this pipeline's jobs.")
 @option("-j", "--job", help="Logs of one job: PIPELINE@JOB-ID.")
 @option("--datum", help="Logs of one datum (an ID prefix is enough).")

@@ -19,17 +19,24 @@ def create_repo(ctx: Context, name: str, description: str, update: bool) -> None
 
 @list_.command("repo")
 @option("--all", "all_types", is_flag=True, help="Include spec and meta repos.")
+@option("-A", "--all-projects", is_flag=True, help="List the repos of every project.")
 @OUTPUT_OPTION
-def list_repo(ctx: Context, all_types: bool, fmt: str) -> None:
-    """List repos, newest first."""
-    repos = ctx.client().list_repo(all_types=all_types)
+def list_repo(ctx: Context, all_types: bool, all_projects: bool, fmt: str) -> None:
+    """List the repos of a project (--project, else default), newest first."""
+    projects = None if all_projects else [ctx.project]
+    repos = ctx.client().list_repo(all_types=all_types, projects=projects)
     if fmt == "json":
         output.emit_json(repos)
         return
-    output.table(
-        ["NAME", "CREATED", "SIZE (MAX)", "DESCRIPTION"],
-        [[r.name, output.ago(r.created), output.size(r.size_bytes), r.description] for r in repos],
-    )
+    rows = [[r.short_name, output.ago(r.created), output.size(r.size_bytes), r.description]
+            for r in repos]  # fmt: skip
+    if all_projects:
+        output.table(
+            ["PROJECT", "NAME", "CREATED", "SIZE (MAX)", "DESCRIPTION"],
+            [[r.project, *row] for r, row in zip(repos, rows, strict=True)],
+        )
+        return
+    output.table(["NAME", "CREATED", "SIZE (MAX)", "DESCRIPTION"], rows)
 
 
 @inspect.command("repo")
@@ -43,7 +50,8 @@ def inspect_repo(ctx: Context, name: str, fmt: str) -> None:
         return
     output.fields(
         [
-            ("Name", info.name),
+            ("Name", info.short_name),
+            ("Project", info.project),
             ("Type", info.type),
             ("Description", info.description or "-"),
             ("Created", output.when(info.created)),

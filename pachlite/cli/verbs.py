@@ -8,6 +8,7 @@ from pachlite.cli.command import Group
 # A verb imports only the module of the noun it runs; help and errors that list every noun
 # import them all. tests/cli/test_startup_imports.py checks this table against the commands.
 NOUN_MODULES = {
+    "project": "pachlite.cli.project",
     "repo": "pachlite.cli.repo",
     "branch": "pachlite.cli.branch",
     "commit": "pachlite.cli.commit",
@@ -21,10 +22,10 @@ NOUN_MODULES = {
 
 # What each verb does, as its help and the overview show it.
 VERBS_HELP = {
-    "create": "Create a repo or branch.",
-    "list": "List repos, branches, commits or files.",
-    "inspect": "Show details of a repo, branch, commit or file.",
-    "delete": "Delete a repo, branch, commit set or file.",
+    "create": "Create a project, repo or branch.",
+    "list": "List projects, repos, branches, commits or files.",
+    "inspect": "Show details of a project, repo, branch, commit or file.",
+    "delete": "Delete a project, repo, branch, commit set or file.",
     "put": "Put data into a repo.",
     "get": "Get data out of a repo.",
     "glob": "Match files with a glob pattern.",
@@ -42,7 +43,7 @@ VERBS_HELP = {
 
 
 def _verb(name: str) -> Group:
-    return Group(name, VERBS_HELP[name], lazy=NOUN_MODULES)
+    return Group(name, VERBS_HELP[name], lazy=NOUN_MODULES, project_option=True)
 
 
 create = _verb("create")

@@ -13,13 +13,20 @@ from types import TracebackType
 from pachlite.client.maintenance import fsck_store, restore_store
 from pachlite.client.pfs import PfsVerbs
 from pachlite.client.pps import PpsVerbs
+from pachlite.paths import DEFAULT_PROJECT, validate_name
 from pachlite.pfs.store import Store
 
 
 class Client(PfsVerbs, PpsVerbs):
-    """A handle on one data root (`root`, else $PACHLITE_ROOT, else ./.pachlite)."""
+    """A handle on one data root (`root`, else $PACHLITE_ROOT, else ./.pachlite); repos and
+    pipelines named without a project (`repo`, not `project/repo`) are in `project`."""
 
-    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str] | None = None, *, project: str = DEFAULT_PROJECT
+    ) -> None:
+        if project != DEFAULT_PROJECT:
+            validate_name("project", project)
+        self.project = project
         self.store = Store(root)
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pachlite.errors import Conflict, InvalidArgument
-from pachlite.paths import validate_file_path, validate_path
+from pachlite.paths import DEFAULT_PROJECT, validate_file_path, validate_path
 from pachlite.uri import parse_commit_ref, parse_file_ref
 
 TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
@@ -28,11 +28,18 @@ class FileChanges:
     Made by `Client.file_changes`. Nothing is visible in the commit before `apply`.
     """
 
-    def __init__(self, store: Store, target: str | None, commit_info: CommitInfoOf) -> None:
+    def __init__(
+        self,
+        store: Store,
+        target: str | None,
+        commit_info: CommitInfoOf,
+        project: str = DEFAULT_PROJECT,
+    ) -> None:
         from pachlite.pfs import files
 
+        self.project = project  # where a repo named without one is
         self._store = store
-        self._ref = parse_commit_ref(target) if target is not None else None
+        self._ref = parse_commit_ref(target, project=self.project) if target is not None else None
         self._info = commit_info
         self._ops: list[files.Op] = []  # with "delete, then add" folded into one put
         self._as_sent: list[files.Op] = []  # unfolded, for when a fold cannot hold
@@ -63,7 +70,7 @@ class FileChanges:
         from pachlite.pfs import files
         from pachlite.pfs.refs import resolve_commit
 
-        src = parse_file_ref(source)
+        src = parse_file_ref(source, project=self.project)
         row = resolve_commit(self._store, src.commit)
         entry = files.entry_at(self._store, row, src.path or "/")
         path = validate_path(path)

@@ -10,7 +10,14 @@ from pathlib import Path
 
 from pachlite.errors import Conflict, InvalidArgument, from_os_error
 from pachlite.model import Origin
-from pachlite.paths import is_commit_id, join, validate_file_path, validate_path
+from pachlite.paths import (
+    DEFAULT_PROJECT,
+    is_commit_id,
+    join,
+    validate_file_path,
+    validate_key,
+    validate_path,
+)
 from pachlite.pfs.localfs import makedirs
 from pachlite.uri import CommitRef, FileRef, parse_branch_ref, parse_commit_ref, parse_file_ref
 
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
         FileDiff,
         FileInfo,
         FsckReport,
+        ProjectInfo,
         ProvenanceNode,
         RepoInfo,
     )
@@ -42,28 +50,59 @@ Progress = Callable[[int], None]
 
 class PfsVerbs:
     store: Store
+    # The project a repo or pipeline named without one is in, as pachctl's context project.
+    project: str = DEFAULT_PROJECT
+
+    # -- projects --------------------------------------------------------------------------
+
+    def create_project(
+        self, name: str, description: str = "", *, update: bool = False
+    ) -> ProjectInfo:
+        from pachlite.pfs import projects
+
+        return projects.create_project(self.store, name, description=description, update=update)
+
+    def list_project(self) -> list[ProjectInfo]:
+        from pachlite.pfs import projects
+
+        return projects.list_projects(self.store)
+
+    def inspect_project(self, name: str) -> ProjectInfo:
+        from pachlite.pfs import projects
+
+        return projects.inspect_project(self.store, name)
+
+    def delete_project(self, name: str) -> None:
+        from pachlite.pfs import projects
+
+        projects.delete_project(self.store, name)
 
     # -- repos -----------------------------------------------------------------------------
 
     def create_repo(self, name: str, description: str = "", *, update: bool = False) -> RepoInfo:
         from pachlite.pfs import repos
 
-        return repos.create_repo(self.store, name, description=description, update=update)
+        return repos.create_repo(
+            self.store, self._key(name), description=description, update=update
+        )
 
-    def list_repo(self, *, all_types: bool = False) -> list[RepoInfo]:
+    def list_repo(
+        self, *, all_types: bool = False, projects: list[str] | None = None
+    ) -> list[RepoInfo]:
+        """Repos of `projects`; None lists every project's."""
         from pachlite.pfs import repos
 
-        return repos.list_repos(self.store, all_types=all_types)
+        return repos.list_repos(self.store, all_types=all_types, projects=projects)
 
     def inspect_repo(self, name: str) -> RepoInfo:
         from pachlite.pfs import repos
 
-        return repos.inspect_repo(self.store, name)
+        return repos.inspect_repo(self.store, self._key(name))
 
     def delete_repo(self, name: str, *, force: bool = False) -> None:
         from pachlite.pfs import repos
 
-        repos.delete_repo(self.store, name, force=force)
+        repos.delete_repo(self.store, self._key(name), force=force)
 
     # -- branches --------------------------------------------------------------------------
 
@@ -73,27 +112,33 @@ class PfsVerbs:
         """`head` is a commit of the same repo: `repo@ref`, or just `ref` (`master^`, an ID)."""
         from pachlite.pfs import branches
 
-        repo, name = parse_branch_ref(branch)
+        repo, name = parse_branch_ref(branch, project=self.project)
         head_ref = None
         if head:
-            head_ref = parse_commit_ref(head if "@" in head else f"{repo}@{head}")
-        upstream = [parse_branch_ref(p) for p in provenance] if provenance else None
+            head_ref = parse_commit_ref(
+                head if "@" in head else f"{repo}@{head}", project=self.project
+            )
+        upstream = (
+            [parse_branch_ref(p, project=self.project) for p in provenance] if provenance else None
+        )
         return branches.create_branch(self.store, repo, name, head=head_ref, provenance_of=upstream)
 
     def list_branch(self, repo: str) -> list[BranchInfo]:
         from pachlite.pfs import branches
 
-        return branches.list_branches(self.store, repo)
+        return branches.list_branches(self.store, self._key(repo))
 
     def inspect_branch(self, branch: str) -> BranchInfo:
         from pachlite.pfs import branches
 
-        return branches.inspect_branch(self.store, *parse_branch_ref(branch))
+        return branches.inspect_branch(self.store, *parse_branch_ref(branch, project=self.project))
 
     def delete_branch(self, branch: str, *, force: bool = False) -> None:
         from pachlite.pfs import branches
 
-        branches.delete_branch(self.store, *parse_branch_ref(branch), force=force)
+        branches.delete_branch(
+            self.store, *parse_branch_ref(branch, project=self.project), force=force
+        )
 
     # -- commits ---------------------------------------------------------------------------
 
@@ -103,12 +148,14 @@ class PfsVerbs:
         """Open a commit on `repo@branch` (or a detached one on `repo`)."""
         from pachlite.pfs import commits
 
-        ref = parse_commit_ref(branch)
+        ref = parse_commit_ref(branch, project=self.project)
         if ref.commit or ref.ancestors or ref.nth is not None:
             raise InvalidArgument(f"{branch} is not a branch", "start commits on repo@branch")
         parent_ref = None
         if parent:
-            parent_ref = parse_commit_ref(parent if "@" in parent else f"{ref.repo}@{parent}")
+            parent_ref = parse_commit_ref(
+                parent if "@" in parent else f"{ref.repo}@{parent}", project=self.project
+            )
         row = commits.start_commit(
             self.store, ref.repo, ref.branch, parent=parent_ref, description=description
         )
@@ -164,7 +211,7 @@ class PfsVerbs:
             return self._with_jobs(
                 commits.list_commits(self.store, set_id=target, number=number, origin=kind)
             )
-        ref = parse_commit_ref(target)
+        ref = parse_commit_ref(target, project=self.project)
         if ref.ref:
             return self._with_jobs(
                 commits.list_commits(self.store, ref=ref, number=number, origin=kind)
@@ -204,7 +251,7 @@ class PfsVerbs:
     ) -> CommitInfo:
         from pachlite.pfs import files
 
-        file_ref = parse_file_ref(target)
+        file_ref = parse_file_ref(target, project=self.project)
         path = validate_file_path(file_ref.path)
         files.check_writable(self.store, file_ref.commit)
         digest, size = self.store.objects.put_bytes(data)
@@ -227,7 +274,7 @@ class PfsVerbs:
         """
         from pachlite.pfs import files, ingest
 
-        file_ref = parse_file_ref(target)
+        file_ref = parse_file_ref(target, project=self.project)
         files.check_writable(self.store, file_ref.commit)
         objects = self.store.objects
         if not isinstance(source, str | os.PathLike):
@@ -254,7 +301,7 @@ class PfsVerbs:
         """The files a recursive put would store (for sizing progress bars)."""
         from pachlite.pfs import ingest
 
-        file_ref = parse_file_ref(target)
+        file_ref = parse_file_ref(target, project=self.project)
         dest = validate_path(file_ref.path or "/" + os.path.basename(os.path.abspath(source)))
         return ingest.plan_directory(source, dest)
 
@@ -272,7 +319,7 @@ class PfsVerbs:
         progress bar)."""
         from pachlite.pfs import files, ingest
 
-        file_ref = parse_file_ref(target)
+        file_ref = parse_file_ref(target, project=self.project)
         files.check_writable(self.store, file_ref.commit)
         objects = self.store.objects
         ops: list[files.Op] = list(
@@ -283,7 +330,7 @@ class PfsVerbs:
     def delete_file(self, target: str, *, recursive: bool = False, message: str = "") -> CommitInfo:
         from pachlite.pfs import files
 
-        file_ref = parse_file_ref(target)
+        file_ref = parse_file_ref(target, project=self.project)
         path = validate_path(file_ref.path or "/")
         return self._modify(file_ref.commit, [files.Delete(path, recursive)], message)
 
@@ -293,16 +340,16 @@ class PfsVerbs:
         another commit's changes to `extend` with."""
         from pachlite.client.changes import FileChanges
 
-        return FileChanges(self.store, commit, self._commit_info)
+        return FileChanges(self.store, commit, self._commit_info, self.project)
 
     def copy_file(self, source: str, target: str, *, append: bool = False) -> CommitInfo:
         from pachlite.pfs import files
         from pachlite.pfs.refs import resolve_commit
 
-        src = parse_file_ref(source)
+        src = parse_file_ref(source, project=self.project)
         row = resolve_commit(self.store, src.commit)
         entry = files.entry_at(self.store, row, src.path or "/")
-        dst = parse_file_ref(target)
+        dst = parse_file_ref(target, project=self.project)
         path = validate_path(dst.path or src.path or "/")
         if entry.is_dir:
             if append:
@@ -365,7 +412,7 @@ class PfsVerbs:
     def list_file(self, target: str) -> list[FileInfo]:
         from pachlite.pfs import files
 
-        file_ref = parse_file_ref(target)
+        file_ref = parse_file_ref(target, project=self.project)
         return files.list_file(self.store, file_ref.commit, file_ref.path or "/")
 
     def glob_file(self, target: str) -> list[FileInfo]:
@@ -373,14 +420,14 @@ class PfsVerbs:
         from pachlite.pfs import files
 
         commit_text, _, pattern = target.partition(":")
-        ref = parse_commit_ref(commit_text, default_branch="master")
+        ref = parse_commit_ref(commit_text, default_branch="master", project=self.project)
         return files.glob_file(self.store, ref, pattern or "/")
 
     def diff_file(self, new: str, old: str | None = None) -> list[FileDiff]:
         from pachlite.pfs import files
 
-        new_ref = parse_file_ref(new)
-        old_ref = parse_file_ref(old) if old else None
+        new_ref = parse_file_ref(new, project=self.project)
+        old_ref = parse_file_ref(old, project=self.project) if old else None
         return files.diff_file(
             self.store,
             new_ref.commit,
@@ -413,6 +460,10 @@ class PfsVerbs:
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _key(self, name: str, kind: str = "repo") -> str:
+        """A repo or pipeline's key: `project/name` as given, or `name` in `self.project`."""
+        return validate_key(kind, name, self.project)
+
     def _modify(self, ref: CommitRef, ops: list[files.Op], message: str) -> CommitInfo:
         from pachlite.pfs import files
 
@@ -432,7 +483,7 @@ class PfsVerbs:
         return [job_info.made_by(self.store, info) for info in infos]
 
     def _commit_ref(self, text: str) -> CommitRef:
-        ref = parse_commit_ref(text)
+        ref = parse_commit_ref(text, project=self.project)
         if not ref.ref:
             raise InvalidArgument(f"{text!r} names a repo, not a commit", f"write {text}@master")
         return ref
@@ -440,7 +491,7 @@ class PfsVerbs:
     def _read_ref(self, target: str) -> tuple[CommitRecord, str]:
         from pachlite.pfs.refs import resolve_commit
 
-        file_ref: FileRef = parse_file_ref(target)
+        file_ref: FileRef = parse_file_ref(target, project=self.project)
         row = resolve_commit(self.store, file_ref.commit)
         return row, validate_path(file_ref.path or "/")
 

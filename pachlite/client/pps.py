@@ -6,6 +6,8 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 
+from pachlite.paths import DEFAULT_PROJECT, validate_key
+
 TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run time
 
 # The pipeline machinery (spec parsing with yaml and jsonschema, the worker) is imported by the
@@ -25,6 +27,18 @@ if TYPE_CHECKING:
 
 class PpsVerbs:
     store: Store
+    project: str  # where a pipeline named without a project is (PfsVerbs.project)
+
+    def _pipeline(self, name: str) -> str:
+        """A pipeline's key: `project/name` as given, or `name` in `self.project`."""
+        return validate_key("pipeline", name, self.project)
+
+    def _job(self, job: str) -> tuple[str, str]:
+        """(pipeline key, job ID) of `[project/]pipeline@job-id`."""
+        from pachlite.worker import job_info
+
+        pipeline, job_id = job_info.parse_job(job)
+        return self._pipeline(pipeline), job_id
 
     def create_pipeline(
         self,
@@ -48,6 +62,12 @@ class PpsVerbs:
             batch = [(source, normalized)]
         else:
             batch = pipelines.read_specs(str(spec), stdin_text)
+        if self.project != DEFAULT_PROJECT:
+            # As `pachctl create pipeline --project`: a spec naming no project is in this one.
+            for _, user_spec in batch:
+                named = user_spec.setdefault("pipeline", {})
+                if not (named.get("project") or {}).get("name"):
+                    named["project"] = {"name": self.project}
         return pipelines.create_pipelines(
             self.store, batch, update=update, reprocess=reprocess, workdir=workdir
         )
@@ -72,48 +92,51 @@ class PpsVerbs:
     def inspect_pipeline(self, name: str) -> PipelineInfo:
         from pachlite.worker import pipelines
 
-        return pipelines.inspect_pipeline(self.store, name)
+        return pipelines.inspect_pipeline(self.store, self._pipeline(name))
 
     def delete_pipeline(self, name: str, *, keep_repo: bool = False, force: bool = False) -> None:
         from pachlite.worker import pipelines
 
-        pipelines.delete_pipeline(self.store, name, keep_repo=keep_repo, force=force)
+        pipelines.delete_pipeline(
+            self.store, self._pipeline(name), keep_repo=keep_repo, force=force
+        )
 
     def stop_pipeline(self, name: str) -> None:
         from pachlite.worker import pipelines
 
-        pipelines.set_stopped(self.store, name, True)
+        pipelines.set_stopped(self.store, self._pipeline(name), True)
 
     def start_pipeline(self, name: str) -> None:
         from pachlite.worker import pipelines
 
-        pipelines.set_stopped(self.store, name, False)
+        pipelines.set_stopped(self.store, self._pipeline(name), False)
 
     def list_job(self, *, pipeline: str | None = None, job_id: str | None = None) -> list[JobInfo]:
         from pachlite.worker import job_info
 
-        return job_info.list_jobs(self.store, pipeline=pipeline, job_id=job_id)
+        key = self._pipeline(pipeline) if pipeline else None
+        return job_info.list_jobs(self.store, pipeline=key, job_id=job_id)
 
     def inspect_job(self, job: str) -> JobInfo:
         """`pipeline@job-id`."""
         from pachlite.worker import job_info
 
-        return job_info.inspect_job(self.store, *job_info.parse_job(job))
+        return job_info.inspect_job(self.store, *self._job(job))
 
     def wait_job(self, job: str, *, timeout: float | None = None) -> JobInfo:
         from pachlite.worker import job_info
 
-        return job_info.wait_job(self.store, *job_info.parse_job(job), timeout=timeout)
+        return job_info.wait_job(self.store, *self._job(job), timeout=timeout)
 
     def stop_job(self, job: str) -> JobInfo:
         from pachlite.worker import job_info
 
-        return job_info.stop_job(self.store, *job_info.parse_job(job))
+        return job_info.stop_job(self.store, *self._job(job))
 
     def list_datum(self, job: str) -> list[DatumInfo]:
         from pachlite.worker import job_info
 
-        return job_info.list_datums(self.store, *job_info.parse_job(job))
+        return job_info.list_datums(self.store, *self._job(job))
 
     def preview_datums(
         self, spec: str | os.PathLike[str], *, stdin_text: str | None = None
@@ -129,13 +152,13 @@ class PpsVerbs:
     def inspect_datum(self, job: str, datum_id: str) -> DatumInfo:
         from pachlite.worker import job_info
 
-        return job_info.inspect_datum(self.store, *job_info.parse_job(job), datum_id)
+        return job_info.inspect_datum(self.store, *self._job(job), datum_id)
 
     def restart_datum(self, job: str, datum_ids: list[str]) -> str:
         """Reprocess these datums in a new job; returns its ID."""
         from pachlite.worker import job_info
 
-        return job_info.restart_datums(self.store, *job_info.parse_job(job), datum_ids)
+        return job_info.restart_datums(self.store, *self._job(job), datum_ids)
 
     def logs(
         self,
@@ -148,10 +171,10 @@ class PpsVerbs:
         """Log lines (id, line) of user code, oldest first, read a page at a time."""
         from pachlite.worker import job_info
 
-        job_pipeline, job_id = job_info.parse_job(job) if job else (None, None)
+        job_pipeline, job_id = self._job(job) if job else (None, None)
         return job_info.logs(
             self.store,
-            pipeline=pipeline or job_pipeline,
+            pipeline=self._pipeline(pipeline) if pipeline else job_pipeline,
             job_id=job_id,
             datum_id=datum,
             after=after,
@@ -160,7 +183,7 @@ class PpsVerbs:
     def run_cron(self, pipeline: str) -> list[str]:
         from pachlite.worker import job_info
 
-        return job_info.run_cron(self.store, pipeline)
+        return job_info.run_cron(self.store, self._pipeline(pipeline))
 
     def has_pipelines(self) -> bool:
         """Whether any pipeline exists (commands that make commits run jobs only then)."""
@@ -226,8 +249,9 @@ class PpsVerbs:
         at a time."""
         from pachlite.worker import pipelines, spouts
 
-        pipelines.require_pipeline(self.store, pipeline)
-        return spouts.read_log(self.store, pipeline)
+        key = self._pipeline(pipeline)
+        pipelines.require_pipeline(self.store, key)
+        return spouts.read_log(self.store, key)
 
     def pipeline_graph(self) -> Graph:
         """The DAG: input repos and pipelines, edges from each input to its pipeline."""

@@ -148,9 +148,30 @@ CREATE TABLE staged_totals (
 )
 """
 
+# Projects (Pachyderm 2.x). `default` always exists, made here with the store's first repo's
+# creation time (or now). `repos.name` and `pipelines.name` keep being the engine's unique key:
+# the bare name in `default`, `project/name` elsewhere (pachlite.paths.qualify), so existing
+# rows, their UNIQUE constraints and every reference to them stay as they are; `project` says
+# which project a row is in, for listing by project. Objects are content-addressed, so no file
+# moves on disk.
+PROJECTS = """
+CREATE TABLE projects (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL
+);
+INSERT INTO projects (name, description, created) VALUES ('default', '',
+    COALESCE((SELECT min(created) FROM repos), (julianday('now') - 2440587.5) * 86400.0));
+ALTER TABLE repos ADD COLUMN project TEXT NOT NULL DEFAULT 'default';
+CREATE INDEX repos_project ON repos(project);
+ALTER TABLE pipelines ADD COLUMN project TEXT NOT NULL DEFAULT 'default'
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_pipelines", PIPELINES),
     ("0003_empty_tree", EMPTY_TREE_ROW),
     ("0004_staged_puts", STAGED_PUTS),
+    ("0005_projects", PROJECTS),
 ]

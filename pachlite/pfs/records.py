@@ -19,10 +19,14 @@ class RepoRecord:
     type: str
     description: str
     created: float
+    project: str = "default"
 
     @classmethod
     def from_row(cls, row: Row) -> RepoRecord:
-        return cls(row["id"], row["name"], row["type"], row["description"], row["created"])
+        return cls(
+            row["id"], row["name"], row["type"], row["description"], row["created"],
+            row["project"],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pachlite.errors import BranchNotFound, CommitNotFound, RepoNotFound, did_you_mean
+from pachlite.paths import DEFAULT_PROJECT, split_key
 from pachlite.pfs import staged
+from pachlite.pfs.projects import require_project
 from pachlite.pfs.records import BranchRecord, CommitRecord, RepoRecord
 from pachlite.pfs.store import Store
 from pachlite.uri import CommitRef
@@ -41,6 +43,9 @@ def commits_where(
 def require_repo(store: Store, name: str) -> RepoRecord:
     row = store.db.one("SELECT * FROM repos WHERE name = ?", (name,))
     if row is None:
+        project = split_key(name)[0]
+        if project != DEFAULT_PROJECT:
+            require_project(store, project)
         names = [r["name"] for r in store.db.all("SELECT name FROM repos")]
         raise RepoNotFound(
             f"repo {name!r} not found{did_you_mean(name, names)}",

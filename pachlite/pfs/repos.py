@@ -6,7 +6,8 @@ import time
 
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument
 from pachlite.model import RepoInfo
-from pachlite.paths import validate_name
+from pachlite.paths import split_key, validate_key
+from pachlite.pfs.projects import require_project
 from pachlite.pfs.records import RepoRecord
 from pachlite.pfs.refs import require_repo
 from pachlite.pfs.store import Store
@@ -17,10 +18,12 @@ REPO_TYPES = ("user", "spec", "meta")
 def create_repo(
     store: Store, name: str, *, description: str = "", update: bool = False, type_: str = "user"
 ) -> RepoInfo:
-    validate_name("repo", name)
+    name = validate_key("repo", name)
+    project = split_key(name)[0]
     if type_ not in REPO_TYPES:
         raise InvalidArgument(f"unknown repo type {type_!r}", f"use one of {', '.join(REPO_TYPES)}")
     with store.db.atomic():
+        require_project(store, project)
         existing = store.db.one("SELECT * FROM repos WHERE name = ?", (name,))
         if existing is not None:
             if not update:
@@ -33,8 +36,9 @@ def create_repo(
             )
         else:
             store.db.execute(
-                "INSERT INTO repos (name, type, description, created) VALUES (?, ?, ?, ?)",
-                (name, type_, description, time.time()),
+                "INSERT INTO repos (name, type, description, created, project)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (name, type_, description, time.time(), project),
             )
         return repo_info(store, require_repo(store, name))
 
@@ -55,11 +59,24 @@ def repo_info(store: Store, repo: RepoRecord) -> RepoInfo:
         # Like pachctl's "SIZE (MAX)": the largest branch head, not the sum of history.
         size_bytes=max((b["size"] or 0 for b in branches), default=0),
         branches=[b["name"] for b in branches],
+        project=repo.project,
     )
 
 
-def list_repos(store: Store, *, all_types: bool = False) -> list[RepoInfo]:
-    rows = store.db.all("SELECT * FROM repos ORDER BY created DESC, name")
+def list_repos(
+    store: Store, *, all_types: bool = False, projects: list[str] | None = None
+) -> list[RepoInfo]:
+    """Repos, newest first: those of `projects` (each must exist), or of every project."""
+    if projects is None:
+        rows = store.db.all("SELECT * FROM repos ORDER BY created DESC, name")
+    else:
+        for project in projects:
+            require_project(store, project)
+        marks = ", ".join("?" for _ in projects)
+        rows = store.db.all(
+            f"SELECT * FROM repos WHERE project IN ({marks}) ORDER BY created DESC, name",
+            projects,
+        )
     found = [RepoRecord.from_row(r) for r in rows]
     return [repo_info(store, r) for r in found if all_types or r.type == "user"]
 

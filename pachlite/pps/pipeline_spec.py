@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from pachlite.errors import InvalidArgument
+from pachlite.paths import DEFAULT_PROJECT, qualify
 from pachlite.pps.spec import Spec, parse_duration
 
 PipelineKind = Literal["batch", "service", "spout"]
@@ -28,7 +29,7 @@ PipelineKind = Literal["batch", "service", "spout"]
 @dataclass(frozen=True)
 class PfsInput:
     name: str
-    repo: str
+    repo: str  # the repo's key: `project/repo` when `input.pfs.project` is not `default`
     branch: str = "master"
     glob: str = "/"
     join_on: str | None = None  # None: not a join input (an empty key is a key)
@@ -41,7 +42,7 @@ class PfsInput:
 @dataclass(frozen=True)
 class CronInput:
     name: str
-    repo: str  # <pipeline>_<name> unless given
+    repo: str  # <pipeline>_<name> unless given, in the pipeline's project (its key)
     spec: str  # the schedule
     start: str | None = None
     overwrite: bool = False
@@ -138,6 +139,11 @@ class PipelineSpec:
         """The service a service pipeline or a spout with a service listens as."""
         return self.service or (self.spout.service if self.spout else None)
 
+    @property
+    def key(self) -> str:
+        """The pipeline's (and its output repo's) key: `project/name` outside `default`."""
+        return qualify(self.project, self.name)
+
     def leaves(self) -> Iterator[Leaf]:
         return leaves(self.input)
 
@@ -171,12 +177,13 @@ def parse_spec(effective: Spec) -> PipelineSpec:
     preview). Reads what the engine uses; everything else stays in the stored JSON."""
     pipeline = effective.get("pipeline") or {}
     name = str(pipeline.get("name") or "")
+    project = spec_project(effective)
     spout = effective.get("spout")
     return PipelineSpec(
         name=name,
-        project=str((pipeline.get("project") or {}).get("name") or "default"),
+        project=project,
         transform=_transform(effective.get("transform") or {}),
-        input=parse_input(effective.get("input") or None),
+        input=parse_input(effective.get("input") or None, project),
         description=str(effective.get("description") or ""),
         parallelism=int((effective.get("parallelismSpec") or {}).get("constant") or 1),
         service=_service(effective.get("service")),
@@ -200,22 +207,34 @@ def load_spec(stored: str) -> PipelineSpec:
     return parse_spec(loaded)
 
 
-def parse_input(node: Spec | None) -> Input | None:
-    """The typed input tree (None for no input). The first kind present wins, in the order
-    Pachyderm's iterators test them; validation has made sure there is exactly one."""
+def spec_project(spec: Spec) -> str:
+    """`pipeline.project.name`; unset is `default`."""
+    return str(((spec.get("pipeline") or {}).get("project") or {}).get("name") or DEFAULT_PROJECT)
+
+
+def input_repo_key(pfs: Spec, pipeline_project: str) -> str:
+    """The key of a pfs input's repo: `input.pfs.project`, else the pipeline's project, as
+    pachd's setInputDefaults fills it (src/server/pps/server/api_server.go)."""
+    return qualify(str(pfs.get("project") or pipeline_project), str(pfs.get("repo") or ""))
+
+
+def parse_input(node: Spec | None, project: str = DEFAULT_PROJECT) -> Input | None:
+    """The typed input tree (None for no input), its repos read in `project` unless an input
+    names its own. The first kind present wins, in the order Pachyderm's iterators test them;
+    validation has made sure there is exactly one."""
     if not node:
         return None
-    return _input(node)
+    return _input(node, project)
 
 
-def _input(node: Spec) -> Input:
+def _input(node: Spec, project: str) -> Input:
     if node.get("pfs") is not None:
         pfs = node["pfs"]
         repo = str(pfs.get("repo") or "")
         join_on, group_by = pfs.get("joinOn"), pfs.get("groupBy")
         return PfsInput(
             name=str(pfs.get("name") or repo),
-            repo=repo,
+            repo=input_repo_key(pfs, project),
             branch=str(pfs.get("branch") or "master"),
             glob=str(pfs.get("glob") or "/"),
             join_on=None if join_on is None else str(join_on),
@@ -229,14 +248,14 @@ def _input(node: Spec) -> Input:
         start = cron.get("start")
         return CronInput(
             name=str(cron.get("name") or ""),
-            repo=str(cron.get("repo") or ""),
+            repo=qualify(project, str(cron.get("repo") or "")),
             spec=str(cron.get("spec") or ""),
             start=None if start is None else str(start),
             overwrite=bool(cron.get("overwrite")),
         )
     for kind, combined in (("cross", Cross), ("union", Union), ("join", Join), ("group", Group)):
         if node.get(kind):
-            return combined(tuple(_input(child or {}) for child in node[kind]))
+            return combined(tuple(_input(child or {}, project) for child in node[kind]))
     raise InvalidArgument("an input has none of pfs, cron, cross, union, join, group")
 
 

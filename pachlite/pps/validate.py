@@ -15,13 +15,15 @@ from typing import Any
 
 from pachlite.errors import InvalidArgument, did_you_mean
 from pachlite.globpattern import clean_glob, compile_glob
-from pachlite.paths import MAX_NAME_BYTES
+from pachlite.paths import DEFAULT_PROJECT, MAX_NAME_BYTES, qualify
 from pachlite.pps.cron import parse_schedule
 from pachlite.pps.dag import CycleError, upstream_first
+from pachlite.pps.pipeline_spec import input_repo_key, spec_project
 from pachlite.pps.spec import Spec, parse_duration
 
 PIPELINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_PIPELINE_NAME = 51
+PROJECT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,51}$")
 RESERVED_INPUT_NAMES = ("out", ".env")
 DEFAULT_IMAGE = "ubuntu:20.04"
 REPROCESS_SPECS = ("until_success", "every_job")
@@ -178,14 +180,25 @@ def validate(
         fail("datum_tries cannot be negative")
     _validate_input_tree(node, fail, under_union=False)
     _validate_names(node, fail)
+    project = spec_project(spec)
+    for given in [project] + [str(b["project"]) for _, b in iter_inputs(node) if b.get("project")]:
+        if given != DEFAULT_PROJECT and not PROJECT_NAME.match(given):
+            fail(f"invalid project name {given!r}", "letters, digits, '_' and '-'")
     for kind, body in iter_inputs(node):
-        if kind == "pfs" and body["repo"] not in existing_repos:
+        repo = _input_key(kind, body, project)
+        if kind == "pfs" and repo not in existing_repos:
             fail(
-                f"input repo {body['repo']!r} does not exist"
-                f"{did_you_mean(body['repo'], existing_repos)}",
-                f"create it with `pachlite create repo {body['repo']}`",
+                f"input repo {repo!r} does not exist{did_you_mean(repo, existing_repos)}",
+                f"create it with `pachlite create repo {repo}`",
             )
-    _check_cycle(name, node, pipeline_inputs, fail)
+    _check_cycle(qualify(project, name), node, project, pipeline_inputs, fail)
+
+
+def _input_key(kind: str, body: Spec, project: str) -> str:
+    """The key of an input's repo (`project/repo` outside `default`)."""
+    if kind == "pfs":
+        return input_repo_key(body, project)
+    return qualify(project, str(body["repo"]))
 
 
 # Maps whose keys are the user's, not spec fields (shown as written, not in snake_case).
@@ -304,11 +317,15 @@ def _validate_names(node: dict[str, Any] | None, fail: Any) -> None:
 
 
 def _check_cycle(
-    name: str, node: dict[str, Any] | None, pipeline_inputs: Mapping[str, set[str]], fail: Any
+    name: str,
+    node: dict[str, Any] | None,
+    project: str,
+    pipeline_inputs: Mapping[str, set[str]],
+    fail: Any,
 ) -> None:
     """The pipelines as they would be with this spec: one that reads its own output, even
     through others, is refused with the cycle named (this pipeline first)."""
-    graph = {name: {body["repo"] for _, body in iter_inputs(node)}}
+    graph = {name: {_input_key(kind, body, project) for kind, body in iter_inputs(node)}}
     graph.update((p, set(ins)) for p, ins in pipeline_inputs.items() if p != name)
     try:
         upstream_first(graph)

@@ -75,13 +75,21 @@ def version(db: Database, pipeline_id: int, number: int) -> PipelineVersion:
 
 
 def insert(
-    db: Database, name: str, *, salt: str, output_branch: str, workdir: str, created: float
+    db: Database,
+    name: str,
+    *,
+    salt: str,
+    output_branch: str,
+    workdir: str,
+    created: float,
+    project: str = "default",
 ) -> int:
-    """A new pipeline at version 1 (its spec follows with `add_version`); its row ID."""
+    """A new pipeline at version 1 (its spec follows with `add_version`); its row ID. `name`
+    is its key (`project/name` outside `default`)."""
     db.execute(
-        "INSERT INTO pipelines (name, version, salt, output_branch, workdir, created) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (name, 1, salt, output_branch, workdir, created),
+        "INSERT INTO pipelines (name, version, salt, output_branch, workdir, created, project) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (name, 1, salt, output_branch, workdir, created, project),
     )
     return int(db.scalar("SELECT id FROM pipelines WHERE name = ?", (name,)))
 

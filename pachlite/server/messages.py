@@ -14,8 +14,16 @@ from datetime import UTC, datetime
 
 from pachyderm_sdk.api import pfs
 
-from pachlite.model import BranchInfo, CommitInfo, FileInfo, FileType, Origin, RepoInfo
-from pachlite.server.refs import DEFAULT_PROJECT
+from pachlite.model import (
+    BranchInfo,
+    CommitInfo,
+    FileInfo,
+    FileType,
+    Origin,
+    ProjectInfo,
+    RepoInfo,
+)
+from pachlite.paths import DEFAULT_PROJECT, split_key
 
 _ORIGINS = {Origin.USER: pfs.OriginKind.USER, Origin.AUTO: pfs.OriginKind.AUTO,
             Origin.FSCK: pfs.OriginKind.FSCK}  # fmt: skip
@@ -25,12 +33,22 @@ def timestamp(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def project() -> pfs.Project:
-    return pfs.Project(name=DEFAULT_PROJECT)
+def project(name: str = DEFAULT_PROJECT) -> pfs.Project:
+    return pfs.Project(name=name)
 
 
-def repo(name: str, kind: str = "user") -> pfs.Repo:
-    return pfs.Repo(name=name, type=kind, project=project())
+def project_info(info: ProjectInfo) -> pfs.ProjectInfo:
+    return pfs.ProjectInfo(
+        project=project(info.name),
+        description=info.description,
+        created_at=timestamp(info.created),
+    )
+
+
+def repo(key: str, kind: str = "user") -> pfs.Repo:
+    """A `Repo` for pachlite's repo key (`repo` or `project/repo`)."""
+    project_name, name = split_key(key)
+    return pfs.Repo(name=name, type=kind, project=project(project_name))
 
 
 def branch(ref: str) -> pfs.Branch:

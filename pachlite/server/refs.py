@@ -1,9 +1,10 @@
 """Request messages to pachlite's references (`repo@branch`, `repo@ID^2`), and the names
 Pachyderm prints for them in its errors.
 
-Only the `default` project exists for now: a message naming another gets Pachyderm's
-NOT_FOUND 'project "X" not found'. A missing project means `default`, as in pachd (the SDK's
-`Repo.__post_init__` fills it in, and pachd's `EnsureProject` does the same).
+A repo in a project is pachlite's `project/repo` key (`repo` alone in `default`); the engine
+answers a project that does not exist with Pachyderm's NOT_FOUND 'project "X" not found'. A
+missing project means `default`, as in pachd (the SDK's `Repo.__post_init__` fills it in, and
+pachd's `EnsureProject` does the same).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import re
 
 import betterproto
 
+from pachlite.paths import DEFAULT_PROJECT, qualify
 from pachlite.server import status
 from pachlite.server.registry import Message
 
-DEFAULT_PROJECT = "default"
 USER_TYPE = "user"
 
 # Pachyderm's commit IDs are UUIDs without dashes; anything else in Commit.id is a branch name
@@ -29,18 +30,17 @@ def given(message: Message | None) -> bool:
     return message is not None and bool(betterproto.serialized_on_wire(message))
 
 
-def check_project(project: Message | None) -> None:
-    name = project.name if project is not None else ""
-    if name and name != DEFAULT_PROJECT:
-        raise status.project_not_found(name)
+def project_name(project: Message | None) -> str:
+    """The project a `Project` names; an unset one is `default`."""
+    return str((project.name if project is not None else "") or DEFAULT_PROJECT)
 
 
 def repo_name(repo: Message | None) -> str:
-    """The pachlite repo a `Repo` names (its project checked)."""
+    """The pachlite repo key a `Repo` names: `repo`, or `project/repo` outside `default`
+    (whether the project exists, the engine says)."""
     if repo is None or not repo.name:
         raise status.invalid("no repo specified")
-    check_project(repo.project)
-    return str(repo.name)
+    return qualify(project_name(repo.project), str(repo.name))
 
 
 def repo_type(repo: Message) -> str:

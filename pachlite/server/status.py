@@ -82,6 +82,10 @@ def _pachyderm_text(
     exc: errors.PachliteError, subject: Subject
 ) -> tuple[grpc.StatusCode, str] | None:
     found = grpc.StatusCode.NOT_FOUND
+    if isinstance(exc, errors.ProjectNotFound):
+        return found, exc.message  # pachd's text, without pachlite's hint
+    if isinstance(exc, errors.ProjectNotEmpty):
+        return grpc.StatusCode.FAILED_PRECONDITION, exc.message
     if isinstance(exc, errors.RepoNotFound) and subject.repo:
         return found, f"repo {subject.repo} not found"
     if isinstance(exc, errors.BranchNotFound) and subject.repo and subject.branch:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pachlite.errors import PachliteError, from_os_error
 from pachlite.model import DatumState
+from pachlite.paths import split_key
 from pachlite.pfs.files import Put
 from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.objects import ObjectStore
@@ -282,8 +283,9 @@ def _environment(ctx: DatumContext, datum: Datum, pfs: str) -> dict[str, str]:
             "PACH_DATUM_ID": datum.id,
             "PACH_JOB_ID": ctx.job_id,
             "PACH_OUTPUT_COMMIT_ID": ctx.job_id,
-            "PPS_PIPELINE_NAME": ctx.pipeline,
-            "PPS_PROJECT_NAME": "default",
+            # ctx.pipeline is the pipeline's key: `project/name` outside `default`.
+            "PPS_PIPELINE_NAME": split_key(ctx.pipeline)[1],
+            "PPS_PROJECT_NAME": split_key(ctx.pipeline)[0],
         }
     )
     return env

@@ -74,7 +74,7 @@ class JobLifecycle:
         its commit set's (docs/semantics.md §5.2), shared by every pipeline's job in it, so
         the pipeline is part of the path and two jobs of one commit set can run at once."""
         scratch = self.store.root / "scratch" / self.spec.project
-        return scratch / self.pipeline.name / self.job.job_id
+        return scratch / self.spec.name / self.job.job_id
 
     def state(self) -> JobState:
         return job_table.state(self.store.db, self.id)

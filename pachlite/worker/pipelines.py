@@ -16,13 +16,21 @@ from pathlib import Path
 
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, did_you_mean
 from pachlite.model import PipelineInfo
+from pachlite.paths import qualify
 from pachlite.pfs import branches, commits, repos
+from pachlite.pfs.projects import require_project
 from pachlite.pfs.refs import commit_by_row_id, find_branch, repo_exists, repo_names, require_repo
 from pachlite.pfs.store import Store
 from pachlite.pps import spec as specs
 from pachlite.pps.dag import upstream_first
 from pachlite.pps.datums import Datum, InputCommit, generate
-from pachlite.pps.pipeline_spec import CronInput, PipelineSpec, parse_spec
+from pachlite.pps.pipeline_spec import (
+    CronInput,
+    PipelineSpec,
+    input_repo_key,
+    parse_spec,
+    spec_project,
+)
 from pachlite.pps.spec import Spec
 from pachlite.pps.validate import effective_spec, iter_inputs, local_notes, validate
 from pachlite.ppsdb import jobs as job_table
@@ -75,10 +83,10 @@ def order_specs(batch: list[tuple[str, Spec]]) -> list[tuple[str, Spec]]:
         by_name.setdefault(_name(item[1]), []).append(item)
     inputs = {
         name: {
-            str(body.get("repo"))
+            _input_key(kind, body, spec)
             for _, spec in items
-            for _, body in iter_inputs(spec.get("input"))
-            if body.get("repo") != name
+            for kind, body in iter_inputs(spec.get("input"))
+            if _input_key(kind, body, spec) != name
         }
         for name, items in by_name.items()
     }
@@ -86,7 +94,14 @@ def order_specs(batch: list[tuple[str, Spec]]) -> list[tuple[str, Spec]]:
 
 
 def _name(spec: Spec) -> str:
-    return str((spec.get("pipeline") or {}).get("name") or "")
+    """A user spec's pipeline key: `project/name` outside `default`."""
+    return qualify(spec_project(spec), str((spec.get("pipeline") or {}).get("name") or ""))
+
+
+def _input_key(kind: str, body: Spec, spec: Spec) -> str:
+    if kind == "pfs":
+        return input_repo_key(body, spec_project(spec))
+    return qualify(spec_project(spec), str(body.get("repo") or ""))
 
 
 def create_pipelines(
@@ -121,6 +136,7 @@ def create_pipeline(
 ) -> PipelineInfo:
     name = _name(user_spec)
     with store.db.atomic():
+        require_project(store, spec_project(user_spec))
         existing = pipeline_table.get(store.db, name)
         if existing is not None and not update:
             raise AlreadyExists(
@@ -154,6 +170,7 @@ def create_pipeline(
                 output_branch=parsed.output_branch,
                 workdir=workdir or os.getcwd(),
                 created=now,
+                project=parsed.project,
             )
         else:
             version, pipeline_id = existing.version + 1, existing.id
@@ -183,7 +200,7 @@ def _cron_repos(spec: Spec) -> set[str]:
 
 def _wire(store: Store, spec: PipelineSpec) -> None:
     """Output repo and branch, cron repos, input branches, and the provenance between them."""
-    name = spec.name
+    name = spec.key
     if not repo_exists(store, name):
         repos.create_repo(store, name, description=f"Output repo for pipeline {name}.")
     upstream: list[tuple[str, str]] = []

@@ -19,6 +19,7 @@ from typing import Any
 
 from pachlite.errors import PachliteError
 from pachlite.model import DatumState, JobState
+from pachlite.paths import file_stem
 from pachlite.pfs.localfs import remove_tree
 from pachlite.pfs.records import CommitRecord
 from pachlite.pfs.store import Store
@@ -173,7 +174,7 @@ class Service:
         return f"http://127.0.0.1:{external or internal}"
 
     def _write_state(self, state: str, inputs: list[CommitRecord]) -> None:
-        (state_dir(self.store) / f"{self.name}.json").write_text(
+        (state_dir(self.store) / f"{file_stem(self.name)}.json").write_text(
             json.dumps(
                 {
                     "name": self.name,
@@ -233,4 +234,4 @@ class Service:
         if self.forwarder is not None:
             self.forwarder.close()
             self.forwarder = None
-        (state_dir(self.store) / f"{self.name}.json").unlink(missing_ok=True)
+        (state_dir(self.store) / f"{file_stem(self.name)}.json").unlink(missing_ok=True)

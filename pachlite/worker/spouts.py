@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pachlite.paths import file_stem
 from pachlite.pfs.store import Store
 from pachlite.pps.pipeline_spec import PipelineSpec
 from pachlite.worker import process
@@ -30,8 +31,8 @@ def process_env(store: Store, name: str, spec: PipelineSpec) -> dict[str, str]:
             "PACHLITE_ROOT": str(store.root),
             "PACHLITE_SPOUT_REPO": name,
             "PACHLITE_SPOUT_BRANCH": spec.output_branch,
-            "PPS_PIPELINE_NAME": name,
-            "PPS_PROJECT_NAME": "default",
+            "PPS_PIPELINE_NAME": spec.name,
+            "PPS_PROJECT_NAME": spec.project,
         }
     )
     return env
@@ -40,13 +41,13 @@ def process_env(store: Store, name: str, spec: PipelineSpec) -> dict[str, str]:
 def log_path(store: Store, name: str) -> Path:
     folder = store.root / "logs"
     folder.mkdir(exist_ok=True)
-    return folder / f"{name}.log"
+    return folder / f"{file_stem(name)}.log"
 
 
 def read_log(store: Store, name: str) -> Iterator[str]:
     """A spout's or service's log, a line at a time (nothing is created: reads work on a
     read-only store)."""
-    path = store.root / "logs" / f"{name}.log"
+    path = store.root / "logs" / f"{file_stem(name)}.log"
     if not path.exists():
         return
     with open(path, errors="replace") as log:

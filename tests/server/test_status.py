@@ -49,8 +49,10 @@ def test_commit_references_read_as_pachd_reads_them(uri: str, ref: str, shown: s
     assert refs.shown_commit(commit) == shown
 
 
-def test_only_the_default_project_exists() -> None:
-    with pytest.raises(status.Status) as raised:
-        refs.repo_name(pfs.Repo(name="x", project=pfs.Project(name="other")))
-    assert raised.value.code == grpc.StatusCode.NOT_FOUND
+def test_a_repo_outside_default_is_named_with_its_project() -> None:
+    assert refs.repo_name(pfs.Repo(name="x", project=pfs.Project(name="other"))) == "other/x"
+    assert refs.repo_name(pfs.Repo(name="x", project=pfs.Project(name="default"))) == "x"
     assert refs.repo_name(pfs.Repo(name="x")) == "x"
+    commit = pfs.Commit.from_uri("other/x@master")
+    assert refs.commit_ref(commit) == "other/x@master"
+    assert refs.shown_commit(commit) == "other/x@master"

@@ -67,3 +67,24 @@ def test_branch_refs() -> None:
 def test_refs_render_back_to_the_grammar() -> None:
     for text in ["images@master", f"images@{ID}", f"images@dev={ID}", "images@master.2"]:
         assert str(parse_commit_ref(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "project", "repo"),
+    [
+        ("images@master", "default", "images"),
+        ("images@master", "vision", "vision/images"),
+        ("vision/images@master", "default", "vision/images"),
+        ("default/images@master", "vision", "images"),  # `default` keys are bare names
+        ("other/images@master", "vision", "other/images"),
+    ],
+)
+def test_a_repo_is_read_in_its_project(text: str, project: str, repo: str) -> None:
+    assert parse_commit_ref(text, project=project) == CommitRef(repo, branch="master")
+    assert parse_file_ref(f"{text}:/a.txt", project=project).commit.repo == repo
+
+
+@pytest.mark.parametrize("text", ["a/b/c@master", "/images@master", "vi sion/images", "p/"])
+def test_bad_project_refs(text: str) -> None:
+    with pytest.raises(InvalidArgument):
+        parse_commit_ref(text)

@@ -15,7 +15,7 @@ from pachyderm_sdk.api import admin, enterprise, version
 
 import pachlite
 from pachlite.server import status
-from pachlite.server.refs import check_project
+from pachlite.server.refs import project_name
 from pachlite.server.registry import Call, Message, Registry
 
 AUTH_OFF = status.Status(grpc.StatusCode.UNIMPLEMENTED, "the auth service is not activated")
@@ -50,8 +50,8 @@ def register(served: Registry) -> None:
     @served.unary("admin_v2.API", "InspectCluster", admin.InspectClusterRequest)
     def inspect_cluster(request: Message, call: Call) -> Message:
         # A named current project must exist (admin.proto says so).
-        if request.current_project is not None:
-            check_project(request.current_project)
+        if request.current_project is not None and request.current_project.name:
+            call.client.inspect_project(project_name(request.current_project))
         # No version warnings: pachlite's version is not Pachyderm's, so comparing the SDK's
         # 2.12 with it would only warn about a mismatch that is by design.
         return admin.ClusterInfo(id=cluster_id, deployment_id="pachlite", warnings_ok=True)

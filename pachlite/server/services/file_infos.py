@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from pachyderm_sdk.api import pfs
 
+from pachlite.server import messages
 from pachlite.server.files import (
     Pinned,
     file_subject,
@@ -82,7 +83,7 @@ def _parent(call: Call, new: Pinned) -> Pinned | None:
     commit = new.commit
     if not commit.parent:
         return None
-    return pin(call, pfs.File(commit=pfs.Commit(repo=pfs.Repo(name=commit.repo), id=commit.parent)))
+    return pin(call, pfs.File(commit=pfs.Commit(repo=messages.repo(commit.repo), id=commit.parent)))
 
 
 def _across_paths(call: Call, new: Pinned, old: Pinned) -> Iterator[Message]:

@@ -1,39 +1,55 @@
-"""pfs_v2 InspectProject and ListProject: `default`, the one project until projects land.
+"""pfs_v2 CreateProject, InspectProject(V2), ListProject, DeleteProject.
 
-Its `created_at` is the store's: when its first repo was created, or unset for an empty
-store (pachlite records no creation time of its own for a root)."""
+Texts as pachd's (src/internal/pfsdb/project.go, src/server/pfs/server/driver.go):
+ALREADY_EXISTS 'project "X" already exists', NOT_FOUND 'project "X" not found',
+FAILED_PRECONDITION "cannot delete project X: repo X/r still exists".
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import grpc
+from betterproto.lib.google.protobuf import Empty
 from pachyderm_sdk.api import pfs
 
-from pachlite.server import messages
-from pachlite.server.refs import check_project
+from pachlite.errors import AlreadyExists
+from pachlite.server import messages, status
+from pachlite.server.refs import project_name
 from pachlite.server.registry import Call, Message, Registry
 
 
-def default_project(call: Call) -> pfs.ProjectInfo:
-    repos = call.client.list_repo(all_types=True)
-    first = min((r.created for r in repos), default=None)
-    return pfs.ProjectInfo(
-        project=messages.project(),
-        created_at=messages.timestamp(first),
-    )
+def _named(project: Message | None) -> str:
+    if project is None or not project.name:
+        raise status.invalid("project name cannot be empty")
+    return project_name(project)
 
 
 def register(served: Registry) -> None:
+    @served.unary("pfs_v2.API", "CreateProject", pfs.CreateProjectRequest)
+    def create_project(request: Message, call: Call) -> Message:
+        name = _named(request.project)
+        try:
+            call.client.create_project(name, request.description, update=request.update)
+        except AlreadyExists as exc:
+            raise status.Status(grpc.StatusCode.ALREADY_EXISTS, exc.message) from None
+        return Empty()
+
     @served.unary("pfs_v2.API", "InspectProject", pfs.InspectProjectRequest)
     def inspect_project(request: Message, call: Call) -> Message:
-        check_project(request.project)
-        return default_project(call)
+        return messages.project_info(call.client.inspect_project(project_name(request.project)))
 
     @served.unary("pfs_v2.API", "InspectProjectV2", pfs.InspectProjectV2Request)
     def inspect_project_v2(request: Message, call: Call) -> Message:
-        check_project(request.project)
-        return pfs.InspectProjectV2Response(info=default_project(call), defaults_json="{}")
+        info = call.client.inspect_project(project_name(request.project))
+        return pfs.InspectProjectV2Response(info=messages.project_info(info), defaults_json="{}")
 
     @served.stream("pfs_v2.API", "ListProject", pfs.ListProjectRequest)
     def list_project(request: Message, call: Call) -> Iterator[Message]:
-        yield default_project(call)
+        for info in call.client.list_project():
+            yield messages.project_info(info)
+
+    @served.unary("pfs_v2.API", "DeleteProject", pfs.DeleteProjectRequest)
+    def delete_project(request: Message, call: Call) -> Message:
+        call.client.delete_project(_named(request.project))
+        return Empty()

@@ -10,7 +10,7 @@ from pachyderm_sdk.api import pfs
 from pachlite.errors import RepoNotFound
 from pachlite.model import RepoInfo
 from pachlite.server import messages, status
-from pachlite.server.refs import DEFAULT_PROJECT, repo_name, repo_subject, repo_type
+from pachlite.server.refs import project_name, repo_name, repo_subject, repo_type
 from pachlite.server.registry import Call, Message, Registry
 
 
@@ -41,12 +41,12 @@ def register(served: Registry) -> None:
 
     @served.stream("pfs_v2.API", "ListRepo", pfs.ListRepoRequest)
     def list_repo(request: Message, call: Call) -> Iterator[Message]:
-        # A filter of projects that leaves out `default` matches nothing (as in pachd, a
-        # filter naming a project that does not exist is no error); an empty type is every
-        # type.
-        if request.projects and all(p.name != DEFAULT_PROJECT for p in request.projects):
-            return
+        # As in pachd, a filter naming a project that does not exist is no error, and no
+        # filter is every project; an empty type is every type.
+        wanted = {project_name(p) for p in request.projects} if request.projects else None
         for info in call.client.list_repo(all_types=True):
+            if wanted is not None and info.project not in wanted:
+                continue
             if not request.type or info.type == request.type:
                 yield messages.repo_info(info, details=False)
 
