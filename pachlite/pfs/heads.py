@@ -12,6 +12,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from pachlite.model import Origin
 from pachlite.pfs.provenance import upstream_branches
@@ -19,10 +22,27 @@ from pachlite.pfs.records import CommitRecord, RepoRecord
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 
+# A commit set every head move of the block joins, instead of one new set per move: the
+# transaction API's (pachd gives the commits of a transaction its ID, txnCtx.CommitSetID in
+# src/server/transaction/server/driver.go).
+_PINNED_SET: ContextVar[str | None] = ContextVar("pachlite_pinned_commit_set", default=None)
+
+
+@contextmanager
+def one_commit_set(set_id: str) -> Iterator[None]:
+    """Every commit set started in the block (by this thread) is `set_id`."""
+    token = _PINNED_SET.set(set_id)
+    try:
+        yield
+    finally:
+        _PINNED_SET.reset(token)
+
 
 def new_commit_set(store: Store) -> str:
-    set_id = uuid.uuid4().hex
-    store.db.execute("INSERT INTO commit_sets (id, created) VALUES (?, ?)", (set_id, time.time()))
+    set_id = _PINNED_SET.get() or uuid.uuid4().hex
+    store.db.execute(
+        "INSERT OR IGNORE INTO commit_sets (id, created) VALUES (?, ?)", (set_id, time.time())
+    )
     return set_id
 
 
