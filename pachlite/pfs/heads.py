@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from pachlite.errors import AlreadyExists
 from pachlite.model import Origin
 from pachlite.pfs.provenance import upstream_branches
 from pachlite.pfs.records import CommitRecord, RepoRecord
@@ -58,6 +59,8 @@ def insert_commit(
     """A new open commit whose content starts as its parent's; returns its row id."""
     from pachlite.pfs.tree import EMPTY_TREE  # here: `list commit` imports this module
 
+    if _PINNED_SET.get() == set_id:
+        _refuse_second_commit(store, repo_id, set_id)
     cursor = store.db.execute(
         """INSERT INTO commits (repo_id, commit_id, branch, parent, origin, description,
                                 started, tree)
@@ -75,6 +78,18 @@ def insert_commit(
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+def _refuse_second_commit(store: Store, repo_id: int, set_id: str) -> None:
+    """A commit set has one commit per repo: a transaction that starts two in one repo is
+    refused as pachd refuses it (ErrCommitExists in src/server/pfs/pfs.go)."""
+    row = store.db.one(
+        "SELECT r.name FROM commits c JOIN repos r ON r.id = c.repo_id "
+        "WHERE c.repo_id = ? AND c.commit_id = ?",
+        (repo_id, set_id),
+    )
+    if row is not None:
+        raise AlreadyExists(f"commit {row['name']}@{set_id} already exists")
 
 
 def open_commit(

@@ -241,3 +241,35 @@ def test_a_pending_transaction_outlives_a_restart(tmp_path: Path) -> None:
         assert client.pfs.repo_exists(pfs.Repo(name="kept"))
     finally:
         assert after.stop() == 0
+
+
+def test_a_transaction_starts_one_commit_per_repo(sdk: Any, name: Name) -> None:
+    repo = pfs.Repo(name=name("once"))
+    sdk.pfs.create_repo(repo=repo)
+    master, dev = pfs.Branch(repo=repo, name="master"), pfs.Branch(repo=repo, name="dev")
+    error = rpc_error(
+        lambda: sdk.transaction.batch_transaction(
+            requests=[
+                transaction.TransactionRequest(start_commit=pfs.StartCommitRequest(branch=master)),
+                transaction.TransactionRequest(start_commit=pfs.StartCommitRequest(branch=dev)),
+            ]
+        )
+    )
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert error.details().startswith("error running request 2 of 2: commit ")
+    assert error.details().endswith(" already exists")
+    assert list(sdk.pfs.list_branch(repo=repo)) == []
+
+
+def test_making_a_fresh_repo_as_pachyderms_own_tests_do_works_in_a_transaction(
+    server: ServerProcess, sdk: Any, name: Name
+) -> None:
+    client = server.sdk()
+    repo = pfs.Repo(name=name("fresh"), type="user", project=pfs.Project(name=""))
+    with client.transaction.transaction():
+        assert client.pfs.delete_repo(repo=repo, force=True).deleted is False
+        client.pfs.create_repo(repo=repo)
+        client.pfs.create_branch(branch=pfs.Branch.from_uri(f"{repo.name}@master"))
+        assert client.pfs.delete_repo(repo=repo, force=True).deleted is True
+        client.pfs.create_repo(repo=repo, description="second time")
+    assert sdk.pfs.inspect_repo(repo=repo).description == "second time"
