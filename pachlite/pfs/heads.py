@@ -167,10 +167,20 @@ def propagate(store: Store, set_id: str, moved: list[int]) -> list[int]:
             (branch_id,),
         )
         assert branch is not None
-        if store.db.one(
-            "SELECT 1 FROM commits WHERE repo_id = ? AND commit_id = ?", (branch["rid"], set_id)
-        ):
-            continue  # this repo already has its commit in the set (two branches downstream)
+        existing = store.db.one(
+            "SELECT id FROM commits WHERE repo_id = ? AND commit_id = ?", (branch["rid"], set_id)
+        )
+        if existing is not None:
+            # This repo already has its commit in the set (two branches downstream). When it
+            # is this branch's head, another of its inputs moved in the same set (a
+            # transaction): it now comes from their new heads, as pachd propagates a
+            # transaction's moves once, at its end.
+            if existing["id"] == branch["head"]:
+                store.db.execute(
+                    "DELETE FROM commit_provenance WHERE downstream = ?", (existing["id"],)
+                )
+                record_branch_provenance(store, branch_id, existing["id"])
+            continue
         parent = commit_by_row_id(store, branch["head"]) if branch["head"] else None
         row_id = insert_commit(store, branch["rid"], set_id, branch["name"], parent, Origin.AUTO)
         store.db.execute("UPDATE branches SET head = ? WHERE id = ?", (row_id, branch_id))

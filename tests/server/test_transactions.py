@@ -273,3 +273,31 @@ def test_making_a_fresh_repo_as_pachyderms_own_tests_do_works_in_a_transaction(
         assert client.pfs.delete_repo(repo=repo, force=True).deleted is True
         client.pfs.create_repo(repo=repo, description="second time")
     assert sdk.pfs.inspect_repo(repo=repo).description == "second time"
+
+
+def test_a_branch_built_on_two_repos_gets_one_commit_from_both_new_heads(
+    server: ServerProcess, sdk: Any, name: Name
+) -> None:
+    left, right, joined = (pfs.Repo(name=name(n)) for n in ("left", "right", "joined"))
+    for repo in (left, right, joined):
+        sdk.pfs.create_repo(repo=repo)
+    heads = [pfs.Branch(repo=left, name="master"), pfs.Branch(repo=right, name="master")]
+    for branch in heads:
+        with sdk.pfs.commit(branch=branch):
+            pass
+    sdk.pfs.create_branch(branch=pfs.Branch(repo=joined, name="master"), provenance=heads)
+
+    client = server.sdk()
+    with client.transaction.transaction() as txn:
+        for branch in heads:
+            with client.pfs.commit(branch=branch):
+                pass
+    downstream = sdk.pfs.inspect_commit(
+        commit=pfs.Commit(branch=pfs.Branch(repo=joined, name="master"))
+    )
+    # One commit in the set for the downstream branch, made from both inputs' new commits, as
+    # pachd propagates a transaction's head moves once, at its end.
+    assert downstream.commit.id == txn.id
+    assert sorted((c.repo.name, c.id) for c in downstream.direct_provenance) == sorted(
+        [(left.name, txn.id), (right.name, txn.id)]
+    )
