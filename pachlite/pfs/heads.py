@@ -12,17 +12,38 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from pachlite.errors import AlreadyExists
 from pachlite.model import Origin
 from pachlite.pfs.provenance import upstream_branches
 from pachlite.pfs.records import CommitRecord, RepoRecord
 from pachlite.pfs.refs import commit_by_row_id
 from pachlite.pfs.store import Store
 
+# A commit set every head move of the block joins, instead of one new set per move: the
+# transaction API's (pachd gives the commits of a transaction its ID, txnCtx.CommitSetID in
+# src/server/transaction/server/driver.go).
+_PINNED_SET: ContextVar[str | None] = ContextVar("pachlite_pinned_commit_set", default=None)
+
+
+@contextmanager
+def one_commit_set(set_id: str) -> Iterator[None]:
+    """Every commit set started in the block (by this thread) is `set_id`."""
+    token = _PINNED_SET.set(set_id)
+    try:
+        yield
+    finally:
+        _PINNED_SET.reset(token)
+
 
 def new_commit_set(store: Store) -> str:
-    set_id = uuid.uuid4().hex
-    store.db.execute("INSERT INTO commit_sets (id, created) VALUES (?, ?)", (set_id, time.time()))
+    set_id = _PINNED_SET.get() or uuid.uuid4().hex
+    store.db.execute(
+        "INSERT OR IGNORE INTO commit_sets (id, created) VALUES (?, ?)", (set_id, time.time())
+    )
     return set_id
 
 
@@ -38,6 +59,8 @@ def insert_commit(
     """A new open commit whose content starts as its parent's; returns its row id."""
     from pachlite.pfs.tree import EMPTY_TREE  # here: `list commit` imports this module
 
+    if _PINNED_SET.get() == set_id:
+        _refuse_second_commit(store, repo_id, set_id)
     cursor = store.db.execute(
         """INSERT INTO commits (repo_id, commit_id, branch, parent, origin, description,
                                 started, tree)
@@ -55,6 +78,18 @@ def insert_commit(
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+def _refuse_second_commit(store: Store, repo_id: int, set_id: str) -> None:
+    """A commit set has one commit per repo: a transaction that starts two in one repo is
+    refused as pachd refuses it (ErrCommitExists in src/server/pfs/pfs.go)."""
+    row = store.db.one(
+        "SELECT r.name FROM commits c JOIN repos r ON r.id = c.repo_id "
+        "WHERE c.repo_id = ? AND c.commit_id = ?",
+        (repo_id, set_id),
+    )
+    if row is not None:
+        raise AlreadyExists(f"commit {row['name']}@{set_id} already exists")
 
 
 def open_commit(
@@ -132,10 +167,20 @@ def propagate(store: Store, set_id: str, moved: list[int]) -> list[int]:
             (branch_id,),
         )
         assert branch is not None
-        if store.db.one(
-            "SELECT 1 FROM commits WHERE repo_id = ? AND commit_id = ?", (branch["rid"], set_id)
-        ):
-            continue  # this repo already has its commit in the set (two branches downstream)
+        existing = store.db.one(
+            "SELECT id FROM commits WHERE repo_id = ? AND commit_id = ?", (branch["rid"], set_id)
+        )
+        if existing is not None:
+            # This repo already has its commit in the set (two branches downstream). When it
+            # is this branch's head, another of its inputs moved in the same set (a
+            # transaction): it now comes from their new heads, as pachd propagates a
+            # transaction's moves once, at its end.
+            if existing["id"] == branch["head"]:
+                store.db.execute(
+                    "DELETE FROM commit_provenance WHERE downstream = ?", (existing["id"],)
+                )
+                record_branch_provenance(store, branch_id, existing["id"])
+            continue
         parent = commit_by_row_id(store, branch["head"]) if branch["head"] else None
         row_id = insert_commit(store, branch["rid"], set_id, branch["name"], parent, Origin.AUTO)
         store.db.execute("UPDATE branches SET head = ? WHERE id = ?", (row_id, branch_id))

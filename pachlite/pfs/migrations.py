@@ -168,10 +168,22 @@ CREATE INDEX repos_project ON repos(project);
 ALTER TABLE pipelines ADD COLUMN project TEXT NOT NULL DEFAULT 'default'
 """
 
+# Pending transactions of the transaction API (pachlite.pfs.transactions): the recorded
+# requests as the server encoded them, and a version that each append moves on.
+TRANSACTIONS = """
+CREATE TABLE transactions (
+    id TEXT PRIMARY KEY,
+    started REAL NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    body BLOB NOT NULL
+)
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_pipelines", PIPELINES),
     ("0003_empty_tree", EMPTY_TREE_ROW),
     ("0004_staged_puts", STAGED_PUTS),
     ("0005_projects", PROJECTS),
+    ("0006_transactions", TRANSACTIONS),
 ]

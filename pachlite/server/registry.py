@@ -26,6 +26,8 @@ log = logging.getLogger("pachlite.server")
 Message = Any
 Subject = Callable[[Message], status.Subject]
 
+TRANSACTION_HEADER = "pach-transaction"
+
 
 @dataclass(frozen=True)
 class Call:
@@ -41,6 +43,14 @@ class Call:
     def time_remaining(self) -> float | None:
         left = self.context.time_remaining()
         return None if left is None else float(left)
+
+    def transaction_id(self) -> str:
+        """The transaction the client works in ("" for none): the SDK sends it as the
+        `pach-transaction` header (and an empty one after finishing, read as none)."""
+        for key, value in self.context.invocation_metadata() or ():
+            if key == TRANSACTION_HEADER and isinstance(value, str):
+                return value
+        return ""
 
 
 Unary = Callable[[Message, Call], Message]
@@ -77,6 +87,10 @@ class Registry:
     def __init__(self) -> None:
         self.methods: dict[str, Method] = {}
         self.refused: dict[str, status.Status] = {}  # "/auth_v2.API/" -> the answer
+        # Unary methods answered by another handler when the call carries a transaction ID:
+        # pachd records those writes in the transaction instead of making them
+        # (src/internal/transactionenv/env.go); services/transactions.py installs them.
+        self.in_transaction: dict[str, Unary] = {}
 
     def refuse(self, service: str, answer: status.Status) -> None:
         """Answer every method of `service` with one status (auth when it is off)."""
@@ -114,6 +128,24 @@ class Registry:
             return handler
 
         return register
+
+    def divert(self, name: str, handler: Unary) -> None:
+        """Answer the unary method `name` ("/pfs_v2.API/CreateRepo") with `handler` when the
+        call carries a transaction ID."""
+        method = self.methods.get(name)
+        if method is None or method.streaming or method.gathering:
+            raise ValueError(f"{name} is not a registered unary method")
+        self.in_transaction[name] = handler
+
+    def run(self, name: str, request: Message, call: Call) -> Message:
+        """Serve `request` as the unary method `name` does, outside any transaction; a
+        failure is raised as the Status the client would get (replaying recorded calls)."""
+        method = self.methods[name]
+        try:
+            return cast(Unary, method.handler)(request, call)
+        except Exception as exc:
+            code, text = _status_of(method, request, exc)
+            raise status.Status(code, text) from exc
 
     def _add(self, method: Method) -> None:
         if method.name in self.methods:
@@ -155,7 +187,12 @@ class _Handler(grpc.GenericRpcHandler):  # type: ignore[misc]
         def serve(raw: bytes, context: grpc.ServicerContext) -> Message:
             request = _parse(method, raw, context)
             try:
-                return cast(Unary, method.handler)(request, Call(self.clients.get(), context))
+                call = Call(self.clients.get(), context)
+                handler = cast(Unary, method.handler)
+                diverted = self.registry.in_transaction.get(method.name)
+                if diverted is not None and call.transaction_id():
+                    handler = diverted
+                return handler(request, call)
             except Exception as exc:  # every error becomes a status; the server keeps serving
                 _abort(method, request, exc, context)
 
@@ -246,6 +283,11 @@ def _parse_one(method: Method, raw: bytes) -> Message:
 def _abort(
     method: Method, request: Message, exc: Exception, context: grpc.ServicerContext
 ) -> NoReturn:
+    code, text = _status_of(method, request, exc)
+    abort(context, code, text)
+
+
+def _status_of(method: Method, request: Message, exc: Exception) -> tuple[grpc.StatusCode, str]:
     subject = status.NONE
     if method.subject is not None and request is not None:
         try:
@@ -257,4 +299,4 @@ def _abort(
         log.error("%s failed", method.name, exc_info=exc)
     else:
         log.debug("%s: %s %s", method.name, code.name, text)
-    abort(context, code, text)
+    return code, text

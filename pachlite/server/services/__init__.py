@@ -17,10 +17,13 @@ def registry() -> Registry:
         modify_file,
         projects,
         repos,
+        transactions,
     )
 
     served = Registry()
     for group in (cluster, projects, repos, branches, commits, modify_file, file_sets,
                   file_reads, file_infos):  # fmt: skip
         group.register(served)
+    # Last: it diverts calls of the groups above that are made in a transaction.
+    transactions.register(served)
     return served
