@@ -153,3 +153,29 @@ def test_what_the_sdk_makes_in_a_project_the_cli_lists_and_back(
     assert sdk.pfs.pfs_file(file).read() == b"hello\n"
     projects = server_cli("list", "project").out
     assert project.name in projects
+
+
+def test_diff_glob_and_provenance_across_projects(sdk: Any, name: Name) -> None:
+    project = made_project(sdk, name)
+    repo = pfs.Repo(name=name("src"), project=project)
+    sdk.pfs.create_repo(repo=repo)
+    master = pfs.Branch(repo=repo, name="master")
+    with sdk.pfs.commit(branch=master) as first:
+        first.put_file_from_bytes(path="/a.txt", data=b"1")
+    with sdk.pfs.commit(branch=master) as second:
+        second.put_file_from_bytes(path="/b.txt", data=b"2")
+    new = pfs.File(commit=pfs.Commit(repo=repo, id=second.id), path="/")
+    diffs = list(sdk.pfs.diff_file(new_file=new))
+    added = [d.new_file.file.path for d in diffs if d.new_file and not d.old_file]
+    assert "/b.txt" in added
+    assert all(d.new_file.file.commit.repo.project.name == project.name for d in diffs)
+    globbed = list(sdk.pfs.glob_file(commit=pfs.Commit(repo=repo, id=second.id), pattern="/*"))
+    assert [f.file.path for f in globbed] == ["/a.txt", "/b.txt"]
+    # A branch in default whose provenance is a branch of the project.
+    downstream = pfs.Repo(name=name("down"))
+    sdk.pfs.create_repo(repo=downstream)
+    sdk.pfs.create_branch(branch=pfs.Branch(repo=downstream, name="master"), provenance=[master])
+    info = sdk.pfs.inspect_branch(branch=pfs.Branch(repo=downstream, name="master"))
+    assert [(b.repo.project.name, b.repo.name) for b in info.direct_provenance] == [
+        (project.name, repo.name)
+    ]
