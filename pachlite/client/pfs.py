@@ -173,6 +173,20 @@ class PfsVerbs:
             commits.list_commits(self.store, repo=ref.repo, number=number, origin=kind)
         )
 
+    def commit_ids(self, repo: str) -> list[str]:
+        """The IDs of `repo`'s commits, oldest first, read from one index and no commit
+        itself: how a subscriber notices new commits cheaply."""
+        from pachlite.pfs import commits
+
+        return commits.commit_ids(self.store, repo)
+
+    def store_version(self) -> int:
+        """A number that changes whenever another connection commits a change to the
+        store (SQLite's data_version): one cheap query to poll for news."""
+        from pachlite.pfs import commits
+
+        return commits.data_version(self.store)
+
     def wait_commit(self, commit: str, *, timeout: float | None = None) -> list[CommitInfo]:
         from pachlite.pfs import commits
 

@@ -151,6 +151,18 @@ def list_commits(
     return [commit_info(store, c) for c in found]
 
 
+def commit_ids(store: Store, repo: str) -> list[str]:
+    """A repo's commit IDs, oldest first (row ids grow as commits are made)."""
+    repo_id = require_repo(store, repo).id
+    rows = store.db.all("SELECT commit_id FROM commits WHERE repo_id = ? ORDER BY id", (repo_id,))
+    return [row["commit_id"] for row in rows]
+
+
+def data_version(store: Store) -> int:
+    """SQLite's data_version: changes when another connection commits to the store."""
+    return int(store.db.scalar("PRAGMA data_version"))
+
+
 def wait_commit(store: Store, ref: CommitRef, timeout: float | None = None) -> list[CommitInfo]:
     """Wait until the commit and every commit of its set downstream of it are finished."""
     commit = resolve_commit(store, ref)

@@ -10,6 +10,7 @@ def registry() -> Registry:
     from pachlite.server.services import (
         branches,
         cluster,
+        commit_sets,
         commits,
         file_infos,
         file_reads,
@@ -17,10 +18,11 @@ def registry() -> Registry:
         modify_file,
         projects,
         repos,
+        subscribe,
     )
 
     served = Registry()
-    for group in (cluster, projects, repos, branches, commits, modify_file, file_sets,
-                  file_reads, file_infos):  # fmt: skip
+    for group in (cluster, projects, repos, branches, commits, commit_sets, subscribe,
+                  modify_file, file_sets, file_reads, file_infos):  # fmt: skip
         group.register(served)
     return served
