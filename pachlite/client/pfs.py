@@ -192,6 +192,12 @@ class PfsVerbs:
 
         return self._with_jobs(commits.wait_commit(self.store, self._commit_ref(commit), timeout))
 
+    def clear_commit(self, commit: str) -> CommitInfo:
+        """Undo what an open commit changed so far: its content is its parent's again."""
+        from pachlite.pfs import commits
+
+        return self._commit_info(commits.clear_commit(self.store, self._commit_ref(commit)))
+
     def squash_commit(self, commit: str) -> list[str]:
         """Squash the commit set of `commit` (a set ID or `repo@ref`)."""
         from pachlite.pfs import commitsets
@@ -203,6 +209,18 @@ class PfsVerbs:
         from pachlite.pfs import commitsets
 
         return commitsets.delete_commit_set(self.store, self._set_id(commit))
+
+    def squash_one_commit(self, commit: str, *, recursive: bool = False) -> list[str]:
+        """Squash one commit, not its set; with recursive, every commit made from it too."""
+        from pachlite.pfs import commitsets
+
+        return commitsets.squash_commit(self.store, self._commit_ref(commit), recursive=recursive)
+
+    def delete_one_commit(self, commit: str, *, recursive: bool = False) -> list[str]:
+        """Drop one commit, not its set; with recursive, every commit made from it too."""
+        from pachlite.pfs import commitsets
+
+        return commitsets.delete_commit(self.store, self._commit_ref(commit), recursive=recursive)
 
     @contextmanager
     def commit(self, branch: str, description: str = "") -> Iterator[CommitInfo]:

@@ -203,6 +203,22 @@ def set_content(store: Store, row_id: int, tree: str) -> None:
             store.db.execute("UPDATE commits SET tree = ? WHERE id = ?", (tree, row_id))
 
 
+def clear_commit(store: Store, ref: CommitRef) -> CommitRecord:
+    """Undo what an open commit changed: its content is its parent's again (pachd's
+    ClearCommit drops the commit's own file sets)."""
+    from pachlite.pfs.tree import EMPTY_TREE
+
+    with store.db.atomic():
+        commit = resolve_commit(store, ref)
+        if commit.finished is not None:
+            raise Conflict(
+                f"cannot clear finished commit {commit.name}", "start a new commit to change it"
+            )
+        parent = commit_by_row_id(store, commit.parent) if commit.parent else None
+        set_content(store, commit.id, parent.tree if parent else EMPTY_TREE)
+        return commit_by_row_id(store, commit.id)
+
+
 def close_commit(store: Store, row_id: int, *, error: str | None = None) -> None:
     """Finish a commit on behalf of whatever computes it (a job), with or without an error;
     puts staged onto it are folded into its tree first."""

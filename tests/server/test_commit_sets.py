@@ -168,3 +168,52 @@ def test_wait_all_returns_once_every_commit_of_the_set_is_finished(
     assert waited >= 0.3
     now = list(sdk.pfs.inspect_commit_set(commit_set=pfs.CommitSet(id=commit.id)))
     assert ids(now) == [commit.id]
+
+
+def test_clear_commit_undoes_what_an_open_commit_changed(sdk: Any, name: Name) -> None:
+    master = master_of(sdk, name)
+    commit_with(sdk, master, "/kept.txt", b"kept")
+    commit = sdk.pfs.start_commit(branch=master)
+    sdk.pfs.put_file_from_bytes(commit=commit, path="/new.txt", data=b"new")
+    sdk.pfs.clear_commit(commit=commit)
+    sdk.pfs.finish_commit(commit=commit)
+    listed = sdk.pfs.list_file(file=pfs.File(commit=commit, path="/"))
+    assert [info.file.path for info in listed] == ["/kept.txt"]
+    error = rpc_error(lambda: sdk.pfs.clear_commit(commit=commit))
+    assert (error.code(), error.details()) == (
+        grpc.StatusCode.UNKNOWN,
+        "cannot clear finished commit",
+    )
+
+
+def test_squash_and_drop_one_commit_and_with_recursive_what_was_made_from_it(
+    sdk: Any, server_cli: Cli, name: Name
+) -> None:
+    upstream = master_of(sdk, name)
+    first = commit_with(sdk, upstream, "/a.txt", b"a")
+    downstream = master_of(sdk, name)
+    sdk.pfs.create_branch(branch=downstream, provenance=[upstream])
+    second = commit_with(sdk, upstream, "/b.txt", b"b")
+    third = commit_with(sdk, upstream, "/c.txt", b"c")
+    named = pfs.Commit(repo=upstream.repo, id=second.id)
+    error = rpc_error(lambda: sdk.pfs.squash_commit(commit=named))
+    assert error.details() == (
+        f"cannot squash commit (default/{upstream.repo.name}@{second.id}) "
+        "with subvenance without recursive"
+    )
+    head = pfs.Commit(repo=upstream.repo, id=third.id)
+    error = rpc_error(lambda: sdk.pfs.drop_commit(commit=head))
+    assert "with subvenance without recursive" in error.details()
+    sdk.pfs.drop_commit(commit=head, recursive=True)
+    assert ids(sdk.pfs.list_commit(repo=upstream.repo)) == [second.id, first.id]
+    listed = server_cli("list", "commit", downstream.repo.name, "--output", "json").out
+    assert third.id not in listed
+    assert sdk.pfs.inspect_branch(branch=downstream).head.id == second.id
+    error = rpc_error(lambda: sdk.pfs.squash_commit(commit=named, recursive=True))
+    assert error.details().startswith("cannot squash a commit that has no children")
+    alone = master_of(sdk, name)
+    old = commit_with(sdk, alone, "/x.txt", b"x")
+    new = commit_with(sdk, alone, "/y.txt", b"y")
+    sdk.pfs.squash_commit(commit=pfs.Commit(repo=alone.repo, id=old.id))
+    assert ids(sdk.pfs.list_commit(repo=alone.repo)) == [new.id]
+    assert read(sdk, new, "/x.txt") == b"x"

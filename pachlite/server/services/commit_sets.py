@@ -1,4 +1,5 @@
-"""pfs_v2 InspectCommitSet (with `wait`), ListCommitSet, SquashCommitSet, DropCommitSet.
+"""pfs_v2 InspectCommitSet (with `wait`), ListCommitSet, SquashCommitSet, DropCommitSet, and
+SquashCommit and DropCommit (one commit and, with `recursive`, those made from it).
 
 pachd's rules and texts (src/server/pfs/server/server_commit_set.go, src/server/pfs/pfs.go):
 a set is listed with the commits of other sets it was made from, provenance first; a squash
@@ -24,7 +25,7 @@ from pachlite.errors import CommitNotFound
 from pachlite.model import CommitInfo
 from pachlite.paths import is_commit_id
 from pachlite.server import messages, status
-from pachlite.server.refs import given, shown_repo
+from pachlite.server.refs import commit_ref, commit_subject, given, shown_repo
 from pachlite.server.registry import Call, Message, Registry
 from pachlite.server.services.commits import wait_for
 
@@ -37,6 +38,10 @@ def _unknown(text: str) -> status.Status:
 
 def _shown(info: CommitInfo) -> str:
     return f"{shown_repo(messages.repo(info.repo))}@{info.id}"
+
+
+def _commit_subject(request: Message) -> status.Subject:
+    return commit_subject(request.commit)
 
 
 def _not_found(set_id: str) -> status.Status:
@@ -152,13 +157,8 @@ def _refuse_subvenance(call: Call, set_id: str, commits: list[CommitInfo]) -> No
         )
 
 
-def squash_commit_set(request: Message, call: Call) -> Message:
-    """SquashCommitSet: the set's commits go; their children keep their content."""
-    set_id = _set_id(request)
-    commits = _topological(set_commits(call, set_id))
-    if not commits:
-        return Empty()
-    _refuse_subvenance(call, set_id, commits)
+def _refuse_squash(call: Call, commits: list[CommitInfo]) -> None:
+    """pachd's squash checks, in its order: every commit has a child, every child finished."""
     for info in commits:
         if not info.children:
             raise _unknown(
@@ -170,6 +170,22 @@ def squash_commit_set(request: Message, call: Call) -> Message:
             child_info = call.client.inspect_commit(f"{info.repo}@{child}")
             if not child_info.is_finished:
                 raise _unknown(f"cannot squash until child commit {_shown(child_info)} is finished")
+
+
+def _refuse_drop(commits: list[CommitInfo]) -> None:
+    for info in commits:
+        if info.children:
+            raise _unknown(f"cannot drop a commit that has children: {_shown(info)}")
+
+
+def squash_commit_set(request: Message, call: Call) -> Message:
+    """SquashCommitSet: the set's commits go; their children keep their content."""
+    set_id = _set_id(request)
+    commits = _topological(set_commits(call, set_id))
+    if not commits:
+        return Empty()
+    _refuse_subvenance(call, set_id, commits)
+    _refuse_squash(call, commits)
     call.client.squash_commit(set_id)
     return Empty()
 
@@ -185,11 +201,33 @@ def drop_commit_set(request: Message, call: Call) -> Message:
     if not commits:
         return Empty()
     _refuse_subvenance(call, set_id, commits)
-    for info in commits:
-        if info.children:
-            raise _unknown(f"cannot drop a commit that has children: {_shown(info)}")
+    _refuse_drop(commits)
     call.client.delete_commit(set_id)
     return Empty()
+
+
+def _with_subvenance(request: Message, call: Call, verb: str) -> list[CommitInfo]:
+    """SquashCommit's and DropCommit's commits: the one named and, with `recursive`, every
+    commit made from it (pachd refuses those without `recursive`)."""
+    info = call.client.inspect_commit(commit_ref(request.commit))
+    commits = [info, *call.client.commit_subvenance(info.uri)]
+    if len(commits) > 1 and not request.recursive:
+        raise _unknown(f"cannot {verb} commit ({_shown(info)}) with subvenance without recursive")
+    return commits
+
+
+def squash_commit(request: Message, call: Call) -> Message:
+    commits = _with_subvenance(request, call, "squash")
+    _refuse_squash(call, commits)
+    call.client.squash_one_commit(commits[0].uri, recursive=request.recursive)
+    return pfs.SquashCommitResponse()
+
+
+def drop_commit(request: Message, call: Call) -> Message:
+    commits = _with_subvenance(request, call, "drop")
+    _refuse_drop(commits)
+    call.client.delete_one_commit(commits[0].uri, recursive=request.recursive)
+    return pfs.DropCommitResponse()
 
 
 def register(served: Registry) -> None:
@@ -198,3 +236,5 @@ def register(served: Registry) -> None:
     served.stream(API, "ListCommitSet", pfs.ListCommitSetRequest)(list_commit_set)
     served.unary(API, "SquashCommitSet", pfs.SquashCommitSetRequest)(squash_commit_set)
     served.unary(API, "DropCommitSet", pfs.DropCommitSetRequest)(drop_commit_set)
+    served.unary(API, "SquashCommit", pfs.SquashCommitRequest, _commit_subject)(squash_commit)
+    served.unary(API, "DropCommit", pfs.DropCommitRequest, _commit_subject)(drop_commit)

@@ -99,6 +99,15 @@ def list_commit(request: Message, call: Call) -> Iterator[Message]:
         yield messages.commit_info(info)
 
 
+def clear_commit(request: Message, call: Call) -> Message:
+    """ClearCommit: an open commit loses its changes (pachd: "cannot clear finished commit")."""
+    ref = commit_ref(request.commit)
+    if call.client.inspect_commit(ref).is_finished:
+        raise _unknown("cannot clear finished commit")
+    call.client.clear_commit(ref)
+    return Empty()
+
+
 def register(served: Registry) -> None:
     api = "pfs_v2.API"
     served.unary(api, "StartCommit", pfs.StartCommitRequest,
@@ -107,6 +116,8 @@ def register(served: Registry) -> None:
                  lambda r: commit_subject(r.commit))(finish_commit)  # fmt: skip
     served.unary(api, "InspectCommit", pfs.InspectCommitRequest,
                  lambda r: commit_subject(r.commit))(inspect_commit)  # fmt: skip
+    served.unary(api, "ClearCommit", pfs.ClearCommitRequest,
+                 lambda r: commit_subject(r.commit))(clear_commit)  # fmt: skip
     served.stream(api, "ListCommit", pfs.ListCommitRequest,
                   lambda r: repo_subject(r.repo))(list_commit)  # fmt: skip
 
