@@ -89,7 +89,7 @@ def test_the_sdks_subscription_sees_a_commit_made_after_it(sdk: Any, name: Name)
     assert info.commit.id == made.id
     assert info.commit.repo.name == master.repo.name
     assert info.commit.branch.name == ""  # as pachd sends a Commit: no branch
-    answers.close()
+    answers.close()  # this does not cancel the SDK's call; the server ends it as it stops
 
 
 def test_existing_commits_come_oldest_first_then_new_ones(
@@ -177,7 +177,7 @@ def test_refusals(sdk: Any, server: Any, name: Name) -> None:
     other = master_of(sdk, name)
     missing = pfs.Repo(name=name("nowhere"))
     cases = [
-        ({}, grpc.StatusCode.UNKNOWN, "repo cannot be nil"),
+        ({}, grpc.StatusCode.INVALID_ARGUMENT, "no repo specified"),  # the SDK fills a nameless one
         ({"repo": missing}, grpc.StatusCode.NOT_FOUND, f"repo default/{missing.name} not found"),
         (
             {"repo": master.repo, "from_": empty_commit(sdk, other)},
