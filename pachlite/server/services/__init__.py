@@ -15,6 +15,7 @@ def registry() -> Registry:
         file_infos,
         file_reads,
         file_sets,
+        find_commits,
         modify_file,
         projects,
         repos,
@@ -23,6 +24,6 @@ def registry() -> Registry:
 
     served = Registry()
     for group in (cluster, projects, repos, branches, commits, commit_sets, subscribe,
-                  modify_file, file_sets, file_reads, file_infos):  # fmt: skip
+                  find_commits, modify_file, file_sets, file_reads, file_infos):  # fmt: skip
         group.register(served)
     return served
