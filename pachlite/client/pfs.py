@@ -220,10 +220,30 @@ class PfsVerbs:
             commits.list_commits(self.store, repo=ref.repo, number=number, origin=kind)
         )
 
+    def commit_ids(self, repo: str) -> list[str]:
+        """The IDs of `repo`'s commits, oldest first, read from one index and no commit
+        itself: how a subscriber notices new commits cheaply."""
+        from pachlite.pfs import commits
+
+        return commits.commit_ids(self.store, repo)
+
+    def store_version(self) -> int:
+        """A number that changes whenever another connection commits a change to the
+        store (SQLite's data_version): one cheap query to poll for news."""
+        from pachlite.pfs import commits
+
+        return commits.data_version(self.store)
+
     def wait_commit(self, commit: str, *, timeout: float | None = None) -> list[CommitInfo]:
         from pachlite.pfs import commits
 
         return self._with_jobs(commits.wait_commit(self.store, self._commit_ref(commit), timeout))
+
+    def clear_commit(self, commit: str) -> CommitInfo:
+        """Undo what an open commit changed so far: its content is its parent's again."""
+        from pachlite.pfs import commits
+
+        return self._commit_info(commits.clear_commit(self.store, self._commit_ref(commit)))
 
     def squash_commit(self, commit: str) -> list[str]:
         """Squash the commit set of `commit` (a set ID or `repo@ref`)."""
@@ -236,6 +256,18 @@ class PfsVerbs:
         from pachlite.pfs import commitsets
 
         return commitsets.delete_commit_set(self.store, self._set_id(commit))
+
+    def squash_one_commit(self, commit: str, *, recursive: bool = False) -> list[str]:
+        """Squash one commit, not its set; with recursive, every commit made from it too."""
+        from pachlite.pfs import commitsets
+
+        return commitsets.squash_commit(self.store, self._commit_ref(commit), recursive=recursive)
+
+    def delete_one_commit(self, commit: str, *, recursive: bool = False) -> list[str]:
+        """Drop one commit, not its set; with recursive, every commit made from it too."""
+        from pachlite.pfs import commitsets
+
+        return commitsets.delete_commit(self.store, self._commit_ref(commit), recursive=recursive)
 
     @contextmanager
     def commit(self, branch: str, description: str = "") -> Iterator[CommitInfo]:

@@ -151,6 +151,18 @@ def list_commits(
     return [commit_info(store, c) for c in found]
 
 
+def commit_ids(store: Store, repo: str) -> list[str]:
+    """A repo's commit IDs, oldest first (row ids grow as commits are made)."""
+    repo_id = require_repo(store, repo).id
+    rows = store.db.all("SELECT commit_id FROM commits WHERE repo_id = ? ORDER BY id", (repo_id,))
+    return [row["commit_id"] for row in rows]
+
+
+def data_version(store: Store) -> int:
+    """SQLite's data_version: changes when another connection commits to the store."""
+    return int(store.db.scalar("PRAGMA data_version"))
+
+
 def wait_commit(store: Store, ref: CommitRef, timeout: float | None = None) -> list[CommitInfo]:
     """Wait until the commit and every commit of its set downstream of it are finished."""
     commit = resolve_commit(store, ref)
@@ -189,6 +201,22 @@ def set_content(store: Store, row_id: int, tree: str) -> None:
         if store.db.one("SELECT 1 FROM commits WHERE id = ? AND finished IS NULL", (row_id,)):
             staged.discard(store, row_id)
             store.db.execute("UPDATE commits SET tree = ? WHERE id = ?", (tree, row_id))
+
+
+def clear_commit(store: Store, ref: CommitRef) -> CommitRecord:
+    """Undo what an open commit changed: its content is its parent's again (pachd's
+    ClearCommit drops the commit's own file sets)."""
+    from pachlite.pfs.tree import EMPTY_TREE
+
+    with store.db.atomic():
+        commit = resolve_commit(store, ref)
+        if commit.finished is not None:
+            raise Conflict(
+                f"cannot clear finished commit {commit.name}", "start a new commit to change it"
+            )
+        parent = commit_by_row_id(store, commit.parent) if commit.parent else None
+        set_content(store, commit.id, parent.tree if parent else EMPTY_TREE)
+        return commit_by_row_id(store, commit.id)
 
 
 def close_commit(store: Store, row_id: int, *, error: str | None = None) -> None:

@@ -166,3 +166,14 @@ def test_ready_waits_for_the_commits_provenance(sdk: Any, name: Name) -> None:
     info = sdk.pfs.inspect_commit(commit=head, wait=pfs.CommitState.READY)
     assert info.commit.id == head.id
     assert info.finished.year == 1970
+
+
+def test_list_commit_from_or_to_another_repo_is_refused(sdk: Any, name: Name) -> None:
+    master, other = master_of(sdk, name), master_of(sdk, name)
+    with sdk.pfs.commit(branch=other) as elsewhere:
+        pass
+    error = rpc_error(lambda: list(sdk.pfs.list_commit(repo=master.repo, to=elsewhere)))
+    assert error.code() == grpc.StatusCode.UNKNOWN
+    assert error.details() == (
+        f"`from` and `to` commits need to be from repo default/{master.repo.name}"
+    )

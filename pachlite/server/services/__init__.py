@@ -10,19 +10,22 @@ def registry() -> Registry:
     from pachlite.server.services import (
         branches,
         cluster,
+        commit_sets,
         commits,
         file_infos,
         file_reads,
         file_sets,
+        find_commits,
         modify_file,
         projects,
         repos,
+        subscribe,
         transactions,
     )
 
     served = Registry()
-    for group in (cluster, projects, repos, branches, commits, modify_file, file_sets,
-                  file_reads, file_infos):  # fmt: skip
+    for group in (cluster, projects, repos, branches, commits, commit_sets, subscribe,
+                  find_commits, modify_file, file_sets, file_reads, file_infos):  # fmt: skip
         group.register(served)
     # Last: it diverts calls of the groups above that are made in a transaction.
     transactions.register(served)

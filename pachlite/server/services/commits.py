@@ -1,5 +1,8 @@
 """pfs_v2 StartCommit, FinishCommit, InspectCommit (with `wait`), ListCommit.
 
+The handlers are module functions taking (request, call), so a transaction can run
+StartCommit and FinishCommit as the calls do.
+
 Texts and codes of the refusals follow pachd's src/server/pfs/server/server_commit.go; they
 carry no status there, so they are UNKNOWN, as pachd's error interceptor makes them.
 """
@@ -45,68 +48,78 @@ def _epoch(moment: object) -> bool:
     return bool(getattr(moment, "timestamp", lambda: 0.0)() == 0.0)
 
 
-def register(served: Registry) -> None:
-    @served.unary(
-        "pfs_v2.API", "StartCommit", pfs.StartCommitRequest, lambda r: branch_subject(r.branch)
-    )
-    def start_commit(request: Message, call: Call) -> Message:
-        if request.branch is None or not request.branch.name:
-            raise _unknown("branch must be specified")
-        target = branch_ref(request.branch)
-        parent = commit_ref(request.parent) if given(request.parent) else None
-        try:
-            info = call.client.start_commit(target, parent=parent, description=request.description)
-        except Conflict:
-            head = call.client.inspect_branch(target).head
-            if head is not None:
-                open_head = call.client.inspect_commit(f"{repo_name(request.branch.repo)}@{head}")
-                if not open_head.is_finished:
-                    raise _unknown(
-                        f"parent commit {_shown(open_head)} has not been finished"
-                    ) from None
+def start_commit(request: Message, call: Call) -> Message:
+    """StartCommit (a transaction runs it too)."""
+    if request.branch is None or not request.branch.name:
+        raise _unknown("branch must be specified")
+    target = branch_ref(request.branch)
+    parent = commit_ref(request.parent) if given(request.parent) else None
+    try:
+        info = call.client.start_commit(target, parent=parent, description=request.description)
+    except Conflict:
+        head = call.client.inspect_branch(target).head
+        if head is not None:
+            open_head = call.client.inspect_commit(f"{repo_name(request.branch.repo)}@{head}")
+            if not open_head.is_finished:
+                raise _unknown(f"parent commit {_shown(open_head)} has not been finished") from None
+        raise
+    return messages.commit(info.uri)
+
+
+def finish_commit(request: Message, call: Call) -> Message:
+    """FinishCommit (a transaction runs it too)."""
+    ref = commit_ref(request.commit)
+    description, error = request.description or None, request.error or None
+    try:
+        call.client.finish_commit(ref, description=description, error=error,
+                                  force=request.force)  # fmt: skip
+    except Conflict:
+        info = call.client.inspect_commit(ref)
+        if info.is_finished:
+            raise _unknown(f"commit {_shown(info)} has already finished") from None
+        if info.origin != Origin.AUTO or request.force:
             raise
-        return messages.commit(info.uri)
+        # pachd refuses only a transform pipeline's output; a commit that provenance
+        # made on a branch no pipeline computes (or a spout's, a service's) it finishes.
+        if _transform_output(call, info.repo):
+            raise _unknown(
+                "cannot finish a pipeline output or meta commit, use 'stop job' instead"
+            ) from None
+        call.client.finish_commit(ref, description=description, error=error, force=True)
+    return Empty()
 
-    @served.unary(
-        "pfs_v2.API", "FinishCommit", pfs.FinishCommitRequest, lambda r: commit_subject(r.commit)
-    )
-    def finish_commit(request: Message, call: Call) -> Message:
-        ref = commit_ref(request.commit)
-        description, error = request.description or None, request.error or None
-        try:
-            call.client.finish_commit(ref, description=description, error=error,
-                                      force=request.force)  # fmt: skip
-        except Conflict:
-            info = call.client.inspect_commit(ref)
-            if info.is_finished:
-                raise _unknown(f"commit {_shown(info)} has already finished") from None
-            if info.origin != Origin.AUTO or request.force:
-                raise
-            # pachd refuses only a transform pipeline's output; a commit that provenance
-            # made on a branch no pipeline computes (or a spout's, a service's) it finishes.
-            if _transform_output(call, info.repo):
-                raise _unknown(
-                    "cannot finish a pipeline output or meta commit, use 'stop job' instead"
-                ) from None
-            call.client.finish_commit(ref, description=description, error=error, force=True)
-        return Empty()
 
-    @served.unary(
-        "pfs_v2.API",
-        "InspectCommit",
-        pfs.InspectCommitRequest,
-        lambda r: commit_subject(r.commit),
-    )
-    def inspect_commit(request: Message, call: Call) -> Message:
-        info = _wait(call, commit_ref(request.commit), request.wait)
-        return messages.commit_info(info, details=True)
+def inspect_commit(request: Message, call: Call) -> Message:
+    info = wait_for(call, commit_ref(request.commit), request.wait)
+    return messages.commit_info(info, details=True)
 
-    @served.stream(
-        "pfs_v2.API", "ListCommit", pfs.ListCommitRequest, lambda r: repo_subject(r.repo)
-    )
-    def list_commit(request: Message, call: Call) -> Iterator[Message]:
-        for info in _list(call, request):
-            yield messages.commit_info(info)
+
+def list_commit(request: Message, call: Call) -> Iterator[Message]:
+    for info in _list(call, request):
+        yield messages.commit_info(info)
+
+
+def clear_commit(request: Message, call: Call) -> Message:
+    """ClearCommit: an open commit loses its changes (pachd: "cannot clear finished commit")."""
+    ref = commit_ref(request.commit)
+    if call.client.inspect_commit(ref).is_finished:
+        raise _unknown("cannot clear finished commit")
+    call.client.clear_commit(ref)
+    return Empty()
+
+
+def register(served: Registry) -> None:
+    api = "pfs_v2.API"
+    served.unary(api, "StartCommit", pfs.StartCommitRequest,
+                 lambda r: branch_subject(r.branch))(start_commit)  # fmt: skip
+    served.unary(api, "FinishCommit", pfs.FinishCommitRequest,
+                 lambda r: commit_subject(r.commit))(finish_commit)  # fmt: skip
+    served.unary(api, "InspectCommit", pfs.InspectCommitRequest,
+                 lambda r: commit_subject(r.commit))(inspect_commit)  # fmt: skip
+    served.unary(api, "ClearCommit", pfs.ClearCommitRequest,
+                 lambda r: commit_subject(r.commit))(clear_commit)  # fmt: skip
+    served.stream(api, "ListCommit", pfs.ListCommitRequest,
+                  lambda r: repo_subject(r.repo))(list_commit)  # fmt: skip
 
 
 def _started(info: CommitInfo) -> datetime:
@@ -123,7 +136,7 @@ def _transform_output(call: Call, repo: str) -> bool:
     return "spout" not in spec and "service" not in spec
 
 
-def _wait(call: Call, ref: str, wait: pfs.CommitState) -> CommitInfo:
+def wait_for(call: Call, ref: str, wait: pfs.CommitState) -> CommitInfo:
     """The commit once it is in the state asked for (pachd's waitForCommit): STARTED at
     once, READY once its direct provenance is finished, FINISHING or FINISHED once it is
     finished (pachlite finishes in one step). Gives up when the client goes away."""
@@ -162,6 +175,10 @@ def _list(call: Call, request: Message) -> list[CommitInfo]:
     repo = repo_name(request.repo) if request.repo.name else None
     origin = messages.origin(request.origin_kind) if not request.all else None
     has_from, has_to = given(request.from_), given(request.to)
+    for end in (request.from_, request.to):
+        if given(end) and (repo is None or commit_ref(end).partition("@")[0] != repo):
+            shown = shown_repo(request.repo) or ""
+            raise _unknown(f"`from` and `to` commits need to be from repo {shown}")
     if repo is not None:
         client.inspect_repo(repo)
     if has_from and not has_to:
