@@ -11,12 +11,13 @@ from pathlib import Path
 from types import TracebackType
 
 from pachlite.client.maintenance import fsck_store, restore_store
+from pachlite.client.metadata import MetadataVerbs
 from pachlite.client.pfs import PfsVerbs
 from pachlite.client.pps import PpsVerbs
 from pachlite.pfs.store import Store
 
 
-class Client(PfsVerbs, PpsVerbs):
+class Client(PfsVerbs, PpsVerbs, MetadataVerbs):
     """A handle on one data root (`root`, else $PACHLITE_ROOT, else ./.pachlite)."""
 
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:

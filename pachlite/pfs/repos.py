@@ -7,6 +7,7 @@ import time
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument
 from pachlite.model import RepoInfo
 from pachlite.paths import validate_name
+from pachlite.pfs import metadata
 from pachlite.pfs.records import RepoRecord
 from pachlite.pfs.refs import require_repo
 from pachlite.pfs.store import Store
@@ -55,6 +56,7 @@ def repo_info(store: Store, repo: RepoRecord) -> RepoInfo:
         # Like pachctl's "SIZE (MAX)": the largest branch head, not the sum of history.
         size_bytes=max((b["size"] or 0 for b in branches), default=0),
         branches=[b["name"] for b in branches],
+        metadata=metadata.read(store, "repo", repo.id),
     )
 
 

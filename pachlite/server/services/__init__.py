@@ -14,6 +14,7 @@ def registry() -> Registry:
         file_infos,
         file_reads,
         file_sets,
+        metadata,
         modify_file,
         projects,
         repos,
@@ -21,6 +22,6 @@ def registry() -> Registry:
 
     served = Registry()
     for group in (cluster, projects, repos, branches, commits, modify_file, file_sets,
-                  file_reads, file_infos):  # fmt: skip
+                  file_reads, file_infos, metadata):  # fmt: skip
         group.register(served)
     return served

@@ -20,6 +20,7 @@ def default_project(call: Call) -> pfs.ProjectInfo:
     return pfs.ProjectInfo(
         project=messages.project(),
         created_at=messages.timestamp(first),
+        metadata=call.client.project_metadata(),
     )
 
 
