@@ -17,7 +17,8 @@ TYPE_CHECKING = False  # mypy reads it as true; `typing` is not imported at run 
 if TYPE_CHECKING:
     from typing import NoReturn
 
-_BARE = re.compile(r"""[^;="'\s]+""")
+# A bare word cannot start with "{": there Pachyderm's lexer starts a JSON object.
+_BARE = re.compile(r"""[^;="'\s{][^;="'\s]*""")
 _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
             '"': '"', "\\": "\\"}  # fmt: skip
 _HEX = {"x": 2, "u": 4}

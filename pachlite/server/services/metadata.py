@@ -14,13 +14,12 @@ import grpc
 from pachyderm_sdk.api import metadata
 
 from pachlite.errors import AlreadyExists, EditsFailed, PachliteError
-from pachlite.model import MetadataEdit
+from pachlite.model import METADATA_KINDS, MetadataEdit
 from pachlite.server import pickers, status
 from pachlite.server.refs import DEFAULT_PROJECT, USER_TYPE
 from pachlite.server.registry import Call, Message, Registry
 
 METHOD = "/metadata.API/EditMetadata"
-_KINDS = ("project", "repo", "branch", "commit")
 _OPS = {"add_key": "add", "edit_key": "edit", "delete_key": "delete", "replace": "replace"}
 _TARGETS = {"project": pickers.project, "repo": pickers.repo, "branch": pickers.branch,
             "commit": pickers.commit}  # fmt: skip
@@ -29,6 +28,12 @@ _TARGETS = {"project": pickers.project, "repo": pickers.repo, "branch": pickers.
 def register(served: Registry) -> None:
     @served.unary("metadata.API", "EditMetadata", metadata.EditMetadataRequest)
     def edit_metadata(request: Message, call: Call) -> Message:
+        for edit in request.edits:
+            kind, _ = pickers.one_of(edit, "target")
+            if kind and kind not in METADATA_KINDS:  # the cluster's, a pipeline's (docs/api.md)
+                raise status.Status(grpc.StatusCode.UNIMPLEMENTED,
+                                    f"pachlite keeps no {kind} metadata; edit a project's, "
+                                    "repo's, branch's or commit's")  # fmt: skip
         problems = [p for i, edit in enumerate(request.edits) for p in _problems(i, edit)]
         if problems:
             raise status.invalid(f"validate request: {'; '.join(problems)}")
@@ -54,12 +59,6 @@ def _problems(index: int, edit: Message) -> list[str]:
     kind, _ = pickers.one_of(edit, "target")
     if not kind:
         found.append("invalid Edit.Target: value is required")
-    elif kind not in _KINDS:
-        # The cluster's and pipelines' metadata: not kept by pachlite (docs/api.md).
-        raise status.Status(
-            grpc.StatusCode.UNIMPLEMENTED, f"pachlite keeps no {kind} metadata; edit a "
-            "project's, repo's, branch's or commit's"
-        )  # fmt: skip
     op, value = pickers.one_of(edit, "op")
     if not op:
         found.append("invalid Edit.Op: value is required")
