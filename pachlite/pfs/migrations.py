@@ -150,8 +150,8 @@ CREATE TABLE staged_totals (
 
 # Key/value metadata people attach through metadata.API's EditMetadata (pachlite.pfs.metadata):
 # one table per kind of thing annotated, keyed by its row, so deleting a repo, branch or
-# commit takes its metadata with it. Projects have no table yet: their metadata is keyed by
-# the project's name.
+# commit takes its metadata with it. Project metadata is keyed by the project's name (numbered
+# 0006: independent of a 0005 for projects, so either may be applied first).
 METADATA = """
 CREATE TABLE project_metadata (
     project TEXT NOT NULL,
@@ -184,5 +184,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0002_pipelines", PIPELINES),
     ("0003_empty_tree", EMPTY_TREE_ROW),
     ("0004_staged_puts", STAGED_PUTS),
-    ("0005_metadata", METADATA),
+    ("0006_metadata", METADATA),
 ]

@@ -22,6 +22,7 @@ class Unpickable(Exception):
 
 
 def project(picker: Message | None) -> str:
+    # Only `default` exists until projects land; then the client says which exist.
     name = _project_name(picker)
     if name != DEFAULT_PROJECT:
         raise Unpickable(f'project "{name}" not found')
@@ -29,11 +30,12 @@ def project(picker: Message | None) -> str:
 
 
 def repo(picker: Message | None) -> str:
+    """The repo's name, `project/name` outside `default` (pachlite's qualified names)."""
     name = _repo_name(picker, "repo")
-    project(name.project)
+    in_project = project(name.project)
     if not name.name:
         raise Unpickable("no repo specified")
-    return str(name.name)
+    return str(name.name) if in_project == DEFAULT_PROJECT else f"{in_project}/{name.name}"
 
 
 def branch(picker: Message | None) -> str:
