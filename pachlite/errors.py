@@ -91,6 +91,16 @@ class DiskFull(PachliteError):
     """The disk holding the data root (or a datum's scratch space) has no space left."""
 
 
+class EditsFailed(PachliteError):
+    """Some edits of one EditMetadata batch failed, so none was made: every failure, each with
+    the index of its edit, in order (pachd also tries every edit and reports them all)."""
+
+    def __init__(self, failures: list[tuple[int, PachliteError]]) -> None:
+        self.failures = failures
+        told = "; ".join(f"edit #{i}: {error}" for i, error in failures)
+        super().__init__(f"no metadata was changed: {told}")
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix for a mistyped name, or '' when nothing is close."""
     import difflib  # only for an error message: not on every start

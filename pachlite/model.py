@@ -33,6 +33,7 @@ class ProjectInfo:
     name: str
     description: str
     created: float
+    metadata: dict[str, str] = field(default_factory=dict)  # metadata.API's key/value pairs
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,6 +48,7 @@ class RepoInfo:
     size_bytes: int
     branches: list[str] = field(default_factory=list)
     project: str = "default"
+    metadata: dict[str, str] = field(default_factory=dict)  # metadata.API's key/value pairs
 
     @property
     def short_name(self) -> str:
@@ -65,6 +67,7 @@ class BranchInfo:
     direct_provenance: list[str] = field(default_factory=list)  # "repo@branch"
     provenance: list[str] = field(default_factory=list)  # transitive
     subvenance: list[str] = field(default_factory=list)  # transitive
+    metadata: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +95,7 @@ class CommitInfo:
     spec_hash: str | None = None
     image: str | None = None
     git_commit: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_finished(self) -> bool:
@@ -105,6 +109,29 @@ class CommitInfo:
         data = asdict(self)
         data["origin"] = str(self.origin)
         return data
+
+
+# What EditMetadata can annotate, and what it can do (pachctl's `edit metadata` names).
+METADATA_KINDS = ("project", "repo", "branch", "commit")
+METADATA_OPS = ("add", "edit", "delete", "replace")
+
+
+@dataclass(frozen=True)
+class MetadataEdit:
+    """One edit of one thing's metadata, as metadata.API's `Edit` says it.
+
+    `target` is a project's name, a repo, `repo@branch`, or any commit reference
+    (`repo@branch`, `repo@<id>`, `repo@branch^2`). `add` refuses a key that exists, `edit`
+    sets one whether or not it does, `delete` removes one (a missing key is no error, as in
+    pachd), `replace` makes `replacement` the whole of the metadata.
+    """
+
+    kind: str  # one of METADATA_KINDS
+    target: str
+    op: str  # one of METADATA_OPS
+    key: str = ""
+    value: str = ""
+    replacement: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

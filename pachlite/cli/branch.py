@@ -5,6 +5,7 @@ from __future__ import annotations
 from pachlite.cli import output
 from pachlite.cli.command import Context, argument, option
 from pachlite.cli.jobs_runner import triggers_jobs
+from pachlite.cli.keyvalues import render as render_metadata
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import create, delete, inspect, list_
 from pachlite.model import BranchInfo
@@ -57,6 +58,7 @@ def inspect_branch(ctx: Context, branch: str, fmt: str) -> None:
             ("Direct Provenance", ", ".join(info.direct_provenance) or "-"),
             ("Provenance", ", ".join(info.provenance) or "-"),
             ("Subvenance", ", ".join(info.subvenance) or "-"),
+            ("Metadata", render_metadata(info.metadata)),
         ]
     )
 

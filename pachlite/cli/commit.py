@@ -5,6 +5,7 @@ from __future__ import annotations
 from pachlite.cli import output
 from pachlite.cli.command import Context, UsageError, argument, option
 from pachlite.cli.jobs_runner import triggers_jobs
+from pachlite.cli.keyvalues import render as render_metadata
 from pachlite.cli.output import OUTPUT_OPTION, echo
 from pachlite.cli.verbs import delete, finish, inspect, list_, squash, start, wait
 from pachlite.model import CommitInfo, ProvenanceNode
@@ -124,6 +125,7 @@ def inspect_commit(ctx: Context, commit: str, full: bool, fmt: str) -> None:
             ("Size", output.size(info.size_bytes)),
             ("Direct provenance", ", ".join(info.direct_provenance) or "-"),
             ("Direct subvenance", ", ".join(info.direct_subvenance) or "-"),
+            ("Metadata", render_metadata(info.metadata)),
         ]
     )
     if info.job:

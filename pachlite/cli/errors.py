@@ -6,6 +6,7 @@ from pachlite.errors import (
     AlreadyExists,
     Conflict,
     DiskFull,
+    EditsFailed,
     FetchFailed,
     InvalidArgument,
     NotFound,
@@ -43,6 +44,8 @@ EXIT_CODE_HELP = (
 
 
 def exit_code_for(error: PachliteError) -> int:
+    if isinstance(error, EditsFailed):  # a batch of edits fails as its first failure would
+        error = error.failures[0][1]
     for kind, code in EXIT_CODES:
         if isinstance(error, kind):
             return code

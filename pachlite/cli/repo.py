@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pachlite.cli import output
 from pachlite.cli.command import Context, argument, option
+from pachlite.cli.keyvalues import render as render_metadata
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import create, delete, inspect, list_
 
@@ -57,6 +58,7 @@ def inspect_repo(ctx: Context, name: str, fmt: str) -> None:
             ("Created", output.when(info.created)),
             ("Size of the largest branch", output.size(info.size_bytes)),
             ("Branches", ", ".join(info.branches) or "-"),
+            ("Metadata", render_metadata(info.metadata)),
         ]
     )
 

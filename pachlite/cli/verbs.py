@@ -18,6 +18,7 @@ NOUN_MODULES = {
     "pipeline": "pachlite.cli.pipeline",
     "cron": "pachlite.cli.pipeline",
     "service": "pachlite.cli.up",
+    "metadata": "pachlite.cli.metadata",
 }
 
 # What each verb does, as its help and the overview show it.
@@ -39,6 +40,7 @@ VERBS_HELP = {
     "stop": "Stop a pipeline or a job.",
     "run": "Run a cron tick now.",
     "restart": "Process datums again.",
+    "edit": "Edit the metadata of projects, repos, branches and commits.",
 }
 
 
@@ -63,5 +65,6 @@ update = _verb("update")
 stop = _verb("stop")
 run = _verb("run")
 restart = _verb("restart")
+edit = _verb("edit")
 VERBS = [create, list_, inspect, delete, put, get, glob, diff, copy, start, finish, wait, squash,
-         update, stop, run, restart]  # fmt: skip
+         update, stop, run, restart, edit]  # fmt: skip

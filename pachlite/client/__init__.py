@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from pachlite.client.maintenance import fsck_store, restore_store
+from pachlite.client.metadata import MetadataVerbs
 from pachlite.client.pfs import PfsVerbs
 from pachlite.client.pps import PpsVerbs
 from pachlite.client.transactions import TransactionVerbs
@@ -18,7 +19,7 @@ from pachlite.paths import DEFAULT_PROJECT, validate_name
 from pachlite.pfs.store import Store
 
 
-class Client(PfsVerbs, PpsVerbs, TransactionVerbs):
+class Client(PfsVerbs, PpsVerbs, TransactionVerbs, MetadataVerbs):
     """A handle on one data root (`root`, else $PACHLITE_ROOT, else ./.pachlite); repos and
     pipelines named without a project (`repo`, not `project/repo`) are in `project`."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pachlite.errors import Conflict, InvalidArgument
 from pachlite.model import BranchInfo, Origin
 from pachlite.paths import validate_name
-from pachlite.pfs import heads, provenance
+from pachlite.pfs import heads, metadata, provenance
 from pachlite.pfs.records import BranchRecord
 from pachlite.pfs.refs import (
     commit_by_row_id,
@@ -129,6 +129,7 @@ def branch_info(store: Store, branch: BranchRecord) -> BranchInfo:
         ),
         provenance=_names(store, provenance.upstream_branches(store, branch.id)),
         subvenance=_names(store, provenance.subvenant_branches(store, branch.id)),
+        metadata=metadata.read(store, "branch", branch.id),
     )
 
 

@@ -13,7 +13,7 @@ import time
 from pachlite.errors import CommitNotFound, Conflict, InvalidArgument, Timeout
 from pachlite.model import CommitInfo, Origin
 from pachlite.paths import validate_name
-from pachlite.pfs import heads, provenance, staged
+from pachlite.pfs import heads, metadata, provenance, staged
 from pachlite.pfs.records import BranchRecord, CommitRecord, RepoRecord
 from pachlite.pfs.refs import (
     ancestry,
@@ -120,6 +120,7 @@ def commit_info(store: Store, commit: CommitRecord) -> CommitInfo:
         size_bytes=store.tree_size(commit.tree) + commit.staged_bytes,
         direct_provenance=[c.name for c in provenance.upstream(store, commit)],
         direct_subvenance=[c.name for c in provenance.downstream(store, commit)],
+        metadata=metadata.read(store, "commit", commit.id),
     )
 
 

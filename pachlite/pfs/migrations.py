@@ -179,6 +179,36 @@ CREATE TABLE transactions (
 )
 """
 
+# Key/value metadata people attach through metadata.API's EditMetadata (pachlite.pfs.metadata):
+# one table per kind of thing annotated, keyed by its row, so deleting a repo, branch or
+# commit takes its metadata with it. Project metadata is keyed by the project's name.
+METADATA = """
+CREATE TABLE project_metadata (
+    project TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (project, key)
+) WITHOUT ROWID;
+CREATE TABLE repo_metadata (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (repo_id, key)
+) WITHOUT ROWID;
+CREATE TABLE branch_metadata (
+    branch_id INTEGER NOT NULL REFERENCES branches(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (branch_id, key)
+) WITHOUT ROWID;
+CREATE TABLE commit_metadata (
+    commit_row INTEGER NOT NULL REFERENCES commits(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (commit_row, key)
+) WITHOUT ROWID
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_pipelines", PIPELINES),
@@ -186,4 +216,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0004_staged_puts", STAGED_PUTS),
     ("0005_projects", PROJECTS),
     ("0006_transactions", TRANSACTIONS),
+    ("0007_metadata", METADATA),
 ]

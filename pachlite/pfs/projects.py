@@ -53,11 +53,11 @@ def create_project(
 
 
 def list_projects(store: Store) -> list[ProjectInfo]:
-    return [_info(r) for r in store.db.all("SELECT * FROM projects ORDER BY name")]
+    return [_info(store, r) for r in store.db.all("SELECT * FROM projects ORDER BY name")]
 
 
 def inspect_project(store: Store, name: str) -> ProjectInfo:
-    return _info(require_project(store, name))
+    return _info(store, require_project(store, name))
 
 
 def require_project(store: Store, name: str) -> Row:
@@ -89,7 +89,18 @@ def delete_project(store: Store, name: str) -> None:
                 "delete its pipelines and repos first",
             )
         store.db.execute("DELETE FROM projects WHERE name = ?", (name,))
+        # keyed by name, not a row: no foreign key takes it (pfs.metadata)
+        store.db.execute("DELETE FROM project_metadata WHERE project = ?", (name,))
 
 
-def _info(row: Row) -> ProjectInfo:
-    return ProjectInfo(name=row["name"], description=row["description"], created=row["created"])
+def _info(store: Store, row: Row) -> ProjectInfo:
+    # pfs.metadata owns the edits; reading a project's pairs here keeps the import one way
+    pairs = store.db.all(
+        "SELECT key, value FROM project_metadata WHERE project = ? ORDER BY key", (row["name"],)
+    )
+    return ProjectInfo(
+        name=row["name"],
+        description=row["description"],
+        created=row["created"],
+        metadata={p["key"]: p["value"] for p in pairs},
+    )

@@ -7,6 +7,7 @@ import time
 from pachlite.errors import AlreadyExists, Conflict, InvalidArgument
 from pachlite.model import RepoInfo
 from pachlite.paths import split_key, validate_key
+from pachlite.pfs import metadata
 from pachlite.pfs.projects import require_project
 from pachlite.pfs.records import RepoRecord
 from pachlite.pfs.refs import require_repo
@@ -60,6 +61,7 @@ def repo_info(store: Store, repo: RepoRecord) -> RepoInfo:
         size_bytes=max((b["size"] or 0 for b in branches), default=0),
         branches=[b["name"] for b in branches],
         project=repo.project,
+        metadata=metadata.read(store, "repo", repo.id),
     )
 
 

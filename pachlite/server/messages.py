@@ -2,7 +2,7 @@
 them where pachlite has the data.
 
 Left empty, because pachlite does not have it (docs/api.md keeps the list): `auth_info` and
-`created_by` (no auth), `metadata` (metadata.API comes later), a branch's `trigger`,
+`created_by` (no auth), a branch's `trigger`,
 `created_at`/`updated_at` and propagation specs, and a commit's compacting and validating
 times. A commit's `branch` is never set in answers: pachd clears it too
 (src/internal/middleware/validation: `NilBranch`).
@@ -42,6 +42,7 @@ def project_info(info: ProjectInfo) -> pfs.ProjectInfo:
         project=project(info.name),
         description=info.description,
         created_at=timestamp(info.created),
+        metadata=info.metadata,
     )
 
 
@@ -72,6 +73,7 @@ def repo_info(info: RepoInfo, *, details: bool) -> pfs.RepoInfo:
         description=info.description,
         branches=[branch(f"{info.name}@{name}") for name in info.branches],
         details=pfs.RepoInfoDetails(size_bytes=info.size_bytes) if details else None,
+        metadata=dict(info.metadata),
     )
 
 
@@ -82,6 +84,7 @@ def branch_info(info: BranchInfo) -> pfs.BranchInfo:
         provenance=[branch(b) for b in info.provenance],
         subvenance=[branch(b) for b in info.subvenance],
         direct_provenance=[branch(b) for b in info.direct_provenance],
+        metadata=dict(info.metadata),
     )
 
 
@@ -105,6 +108,7 @@ def commit_info(info: CommitInfo, *, details: bool = False) -> pfs.CommitInfo:
         details=pfs.CommitInfoDetails(size_bytes=info.size_bytes) if details else None,
         created_at=timestamp(info.started),
         updated_at=timestamp(latest),
+        metadata=dict(info.metadata),
     )
 
 

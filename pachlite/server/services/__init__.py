@@ -16,6 +16,7 @@ def registry() -> Registry:
         file_reads,
         file_sets,
         find_commits,
+        metadata,
         modify_file,
         projects,
         repos,
@@ -25,7 +26,8 @@ def registry() -> Registry:
 
     served = Registry()
     for group in (cluster, projects, repos, branches, commits, commit_sets, subscribe,
-                  find_commits, modify_file, file_sets, file_reads, file_infos):  # fmt: skip
+                  find_commits, modify_file, file_sets, file_reads, file_infos,
+                  metadata):  # fmt: skip
         group.register(served)
     # Last: it diverts calls of the groups above that are made in a transaction.
     transactions.register(served)
