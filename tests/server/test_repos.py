@@ -87,3 +87,26 @@ def test_another_project_is_not_found(sdk: Any, name: Name) -> None:
     error = rpc_error(lambda: sdk.pfs.create_repo(repo=repo))
     assert error.code() == grpc.StatusCode.NOT_FOUND
     assert error.details() == 'project "research" not found'
+
+
+def test_delete_repos_deletes_one_projects_repos_and_says_which(sdk: Any, name: Name) -> None:
+    doomed = pfs.Project(name=name("doomed"))
+    kept = pfs.Project(name=name("kept"))
+    for project in (doomed, kept):
+        sdk.pfs.create_project(project=project)
+    upstream = pfs.Repo(name="raw", project=doomed)
+    for repo in (
+        upstream,
+        pfs.Repo(name="clean", project=doomed),
+        pfs.Repo(name="raw", project=kept),
+    ):
+        sdk.pfs.create_repo(repo=repo)
+    with sdk.pfs.commit(branch=pfs.Branch(repo=upstream, name="master")) as commit:
+        commit.put_file_from_bytes("/a", b"a")
+
+    assert list(sdk.pfs.delete_repos(projects=[]).repos) == []  # neither projects nor all
+    deleted = sdk.pfs.delete_repos(projects=[doomed])
+    assert sorted(r.name for r in deleted.repos) == ["clean", "raw"]
+    assert {r.project.name for r in deleted.repos} == {doomed.name}
+    assert list(sdk.pfs.list_repo(projects=[doomed])) == []
+    assert [r.repo.name for r in sdk.pfs.list_repo(projects=[kept])] == ["raw"]

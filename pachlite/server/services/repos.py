@@ -1,4 +1,4 @@
-"""pfs_v2 CreateRepo, InspectRepo, ListRepo, DeleteRepo."""
+"""pfs_v2 CreateRepo, InspectRepo, ListRepo, DeleteRepo, DeleteRepos."""
 
 from __future__ import annotations
 
@@ -60,3 +60,25 @@ def register(served: Registry) -> None:
             return pfs.DeleteRepoResponse(deleted=False)
         call.client.delete_repo(repo_name(request.repo), force=request.force)
         return pfs.DeleteRepoResponse(deleted=True)
+
+    @served.unary("pfs_v2.API", "DeleteRepos", pfs.DeleteReposRequest)
+    def delete_repos(request: Message, call: Call) -> Message:
+        # As pachd's DeleteRepos (src/server/pfs/server/api_server.go): `all` is every
+        # project's repos, else those of `projects`; neither deletes nothing. One transaction:
+        # all of them go, or none. Newest first, so a repo goes before those it was made from.
+        if request.all:
+            wanted = None
+        elif request.projects:
+            wanted = {project_name(p) for p in request.projects}
+        else:
+            return pfs.DeleteReposResponse()
+        doomed = [
+            info
+            for info in call.client.list_repo(all_types=True)
+            if info.type == "user" and (wanted is None or info.project in wanted)
+        ]
+        doomed.sort(key=lambda info: info.created, reverse=True)
+        with call.client.atomically():
+            for info in doomed:
+                call.client.delete_repo(info.name, force=request.force)
+        return pfs.DeleteReposResponse(repos=[messages.repo(info.name) for info in doomed])
