@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pachlite.cli import output
 from pachlite.cli.command import Context, argument, option, without_project
+from pachlite.cli.keyvalues import render as render_metadata
 from pachlite.cli.output import OUTPUT_OPTION
 from pachlite.cli.verbs import create, delete, inspect, list_
 
@@ -48,6 +49,7 @@ def inspect_project(ctx: Context, name: str, fmt: str) -> None:
             ("Name", info.name),
             ("Description", info.description or "-"),
             ("Created", output.when(info.created)),
+            ("Metadata", render_metadata(info.metadata)),
         ]
     )
 

@@ -152,3 +152,16 @@ def test_what_the_sdk_writes_the_cli_shows_and_back(served: ServerProcess, tmp_p
     assert sdk.pfs.inspect_branch(branch=branch).metadata == {"stage": "raw"}
     project = sdk.pfs.inspect_project(project=pfs.Project(name="default"))
     assert project.metadata == {"p": "1"}
+
+
+def test_a_project_and_a_repo_in_it_show_their_own(cli: Cli) -> None:
+    cli("create", "project", "vision")
+    cli("create", "repo", "images", "--project", "vision")
+    cli("edit", "metadata", "project", "vision", "add", "owner=ann",
+        "repo", "vision/images", "add", "source=camera")  # fmt: skip
+    assert shown(cli, "project", "vision") == {"owner": "ann"}
+    assert text_line(cli, "project", "vision") == "Metadata: owner=ann"
+    assert shown(cli, "repo", "vision/images") == {"source": "camera"}
+    missing = cli("edit", "metadata", "project", "nowhere", "add", "a=b", check=False)
+    assert missing.code == 3
+    assert 'project "nowhere" not found' in missing.err
