@@ -17,7 +17,7 @@ from typing import Any, NoReturn, cast
 import grpc
 
 from pachlite.client import Client
-from pachlite.server import status
+from pachlite.server import status, wire
 from pachlite.server.clients import ThreadClients
 
 log = logging.getLogger("pachlite.server")
@@ -25,6 +25,12 @@ log = logging.getLogger("pachlite.server")
 # A betterproto message class and instance; the SDK ships no type information (mypy skips it).
 Message = Any
 Subject = Callable[[Message], status.Subject]
+
+# What pachd accepts (src/internal/grpcutil: MaxMsgSize, 20 MiB); the SDK sends up to 19 MiB.
+# Checked here, not by grpc's own limit: grpcio ends a client stream whose message it refuses
+# as if the client had closed it, so a ModifyFile could land what came before the refused
+# message while its client is told RESOURCE_EXHAUSTED (app.RECEIVE_LIMIT is the far bound).
+MAX_MESSAGE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -211,10 +217,18 @@ def _received(method: Method, raws: Iterator[bytes]) -> Iterator[Message]:
 
 def _parse_one(method: Method, raw: bytes) -> Message:
     """One message of a client stream; one that does not parse ends the call."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise status.Status(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"grpc: received message larger than max ({len(raw)} vs. {MAX_MESSAGE_BYTES})",
+        )
+    what = f"invalid {method.request.__name__}"
     try:
+        wire.check(method.request, raw)
         return method.request().parse(raw)
+    except wire.Malformed as exc:
+        raise status.invalid(f"{what}: it does not parse ({exc})") from None
     except Exception as exc:
-        what = f"invalid {method.request.__name__}"
         raise status.invalid(f"{what}: it does not parse ({type(exc).__name__})") from None
 
 
