@@ -36,24 +36,7 @@ def _check(cls: type, data: memoryview, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise Malformed(f"messages nested more than {MAX_DEPTH} deep")
     meta = _meta(cls)
-    pos, end = 0, len(data)
-    while pos < end:
-        key, pos = _varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise Malformed("a field numbered 0")
-        if wire == VARINT:
-            _, pos = _varint(data, pos)
-            start = stop = pos
-        elif wire == LEN:
-            length, start = _varint(data, pos)
-            stop = pos = start + length
-        elif wire in _FIXED_BYTES:
-            start = stop = pos = pos + _FIXED_BYTES[wire]
-        else:  # 3 and 4 are groups (deprecated, never in Pachyderm's messages); 6, 7 nothing
-            raise Malformed(f"field {number} has wire type {wire}, which is not served")
-        if pos > end:
-            raise Malformed(f"field {number} runs past the end of the message")
+    for number, wire, start, stop in fields(data):
         name = meta.field_name_by_number.get(number)
         if name is None:
             continue  # an unknown field: kept, as by every protobuf library
@@ -64,6 +47,32 @@ def _check(cls: type, data: memoryview, depth: int) -> None:
             nested = meta.cls_by_field[name]
             if isinstance(nested, type) and issubclass(nested, betterproto.Message):
                 _check(nested, data[start:stop], depth + 1)
+
+
+def fields(data: memoryview) -> list[tuple[int, int, int, int]]:
+    """Each field's number, wire type, and where its value starts and stops in `data`;
+    Malformed where the bytes are not a sequence of fields."""
+    found = []
+    pos, end = 0, len(data)
+    while pos < end:
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if number == 0:
+            raise Malformed("a field numbered 0")
+        if wire == VARINT:
+            start = pos
+            _, pos = _varint(data, pos)
+        elif wire == LEN:
+            length, start = _varint(data, pos)
+            pos = start + length
+        elif wire in _FIXED_BYTES:
+            start, pos = pos, pos + _FIXED_BYTES[wire]
+        else:  # 3 and 4 are groups (deprecated, never in Pachyderm's messages); 6, 7 nothing
+            raise Malformed(f"field {number} has wire type {wire}, which is not served")
+        if pos > end:
+            raise Malformed(f"field {number} runs past the end of the message")
+        found.append((number, wire, start, pos))
+    return found
 
 
 def _wire_types(proto_type: str) -> tuple[int, ...]:
