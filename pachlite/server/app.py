@@ -8,6 +8,7 @@ from pathlib import Path
 
 import grpc
 
+from pachlite import lazyclass
 from pachlite.errors import InvalidArgument, Unavailable
 from pachlite.server.clients import ThreadClients
 from pachlite.server.registry import MAX_MESSAGE_BYTES, Registry
@@ -55,6 +56,7 @@ class Server:
         """Bind and serve. The store is opened first, so a root that cannot be opened is
         one line before anything listens."""
         self.root = self.clients.get().root  # opens (and migrates) the store
+        lazyclass.materialize_all()  # before any thread makes records (pachlite.lazyclass)
         try:
             # Older grpcio answers 0 for an address it cannot bind, newer raises.
             self.port = self._grpc.add_insecure_port(self.address)
