@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup run serve images mirror-images reliability lint test test-quick bench bench-goals bench-scaling bench-serving bench-dvc lock clean help
+.PHONY: setup run serve images mirror-images reliability lint test test-quick bench bench-goals bench-scaling bench-serving bench-sdk bench-dvc lock clean help
 
 help:
 	@echo "make setup       create .venv (Python 3.12) with the pinned stack and dev tools"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench-scaling  the scaling curves, DVC beside (docs/performance-scaling.png; ~30 min)"
 	@echo "make bench-serving  MLServer with 0, 1 and 2 inference workers, 1 and 8 clients (after make run)"
 	@echo "make reliability crash (100 SIGKILL trials per scenario), concurrency and bad-input figures"
+	@echo "make bench-sdk   the gRPC API through pachyderm-sdk: puts, a 1 GiB GetFile, inspect_commit (QUICK=1)"
 	@echo "make bench-dvc   install DVC in bench/.dvc-venv so bench/ingest.py compares with it"
 
 setup: $(VENV)/.installed $(VENV)/.kubectl
@@ -101,9 +102,15 @@ bench-scaling: setup
 bench-serving: setup
 	$(PY) bench/serving.py --rounds 2 --json docs/serving.json --plot docs/serving.png
 
-# The figures in docs/reliability.md (about 30 minutes on 2 cores); CI runs the quick variants.
+# The figures in docs/reliability.md (about 40 minutes on 2 cores); CI runs the quick variants.
 reliability: setup
 	$(PY) bench/reliability.py --trials $${TRIALS:-100}
+	$(PY) bench/daemon_load.py
+
+# docs/performance.md's "the gRPC API through pachyderm-sdk": one table, ratios from one run
+# (about 3 minutes; needs 2 GiB free in /tmp); QUICK=1 for small sizes.
+bench-sdk: setup
+	$(PY) bench/sdk.py $(if $(QUICK),--quick,--json docs/sdk.json)
 
 # DVC lives in its own venv: its dependencies must not shape the project's pins.
 bench-dvc:

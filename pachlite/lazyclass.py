@@ -65,6 +65,9 @@ _OPTIONS = "__pachlite_lazy_dataclass__"
 _lock = threading.RLock()  # re-entrant: upgrading a class upgrades its bases inside
 
 
+_deferred: list[type] = []
+
+
 def _defer(cls: type, options: dict[str, Any]) -> type:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         materialize(cls)
@@ -72,7 +75,22 @@ def _defer(cls: type, options: dict[str, Any]) -> type:
 
     setattr(cls, _OPTIONS, options)
     cls.__init__ = __init__  # type: ignore[misc]
+    _deferred.append(cls)
     return cls
+
+
+def materialize_all() -> None:
+    """Make every class deferred so far the real dataclass, for a process about to use them
+    from several threads: materializing swaps a class's methods, and a thread making an
+    instance meanwhile could find its other methods gone. (Its __init__ is swapped in one
+    step, so classes deferred later are safe to make from any thread.)"""
+    import dataclasses
+
+    with _lock:
+        for cls in list(_deferred):
+            materialize(cls)
+            dataclasses.fields(cls)  # a generated class becomes the real one on this read
+        _deferred.clear()
 
 
 def materialize(cls: type) -> None:
@@ -82,7 +100,9 @@ def materialize(cls: type) -> None:
             options = klass.__dict__.get(_OPTIONS)
             if options is not None:
                 delattr(klass, _OPTIONS)
-                delattr(klass, "__init__")  # so that dataclass() adds its own
+                # The deferring __init__ stays until the new one replaces it in one step: a
+                # thread making an instance meanwhile waits in it on the lock, and never
+                # finds the class without an __init__ ("takes no arguments").
                 if "dataclasses" in sys.modules or not _generate(klass, options):
                     _real(klass, options)
 
@@ -93,7 +113,18 @@ def _real(klass: type, options: dict[str, Any]) -> None:
     for name, value in list(vars(klass).items()):
         if isinstance(value, _Field):
             setattr(klass, name, dataclasses.field(**value.settings))
-    dataclasses.dataclass(klass, **options)
+    if "__init__" not in klass.__dict__ or not options.get("init", True):
+        dataclasses.dataclass(klass, **options)
+        return
+    # dataclasses adds an __init__ only to a class without one: it writes it for a copy of
+    # the class, and the class gets the rest of its methods around the deferring __init__.
+    skip = {"__dict__", "__weakref__", "__init__"}
+    copy = type(klass.__name__, klass.__bases__,
+                {k: v for k, v in vars(klass).items() if k not in skip})  # fmt: skip
+    copy.__qualname__ = klass.__qualname__
+    init = dataclasses.dataclass(copy, **options).__dict__["__init__"]
+    dataclasses.dataclass(klass, **{**options, "init": False})
+    klass.__init__ = init  # type: ignore[misc]
 
 
 # A light stand-in for the commonest case, so that a start which makes a record or two does not

@@ -8,17 +8,19 @@ from pathlib import Path
 
 import grpc
 
+from pachlite import lazyclass
 from pachlite.errors import InvalidArgument, Unavailable
 from pachlite.server.clients import ThreadClients
-from pachlite.server.registry import Registry
+from pachlite.server.registry import MAX_MESSAGE_BYTES, Registry
 
 log = logging.getLogger("pachlite.server")
 
 # Each worker thread keeps one Client (one SQLite connection); a waiting InspectCommit holds
 # its thread, so there are enough for waiters and callers together.
 WORKERS = 32
-# What pachd accepts (src/internal/grpcutil: MaxMsgSize, 20 MiB); the SDK sends up to 19 MiB.
-MAX_MESSAGE_BYTES = 20 * 1024 * 1024
+# grpc's own bound on a message it takes in, far above pachd's 20 MiB (which registry checks,
+# so that a refused message fails its whole stream): what one call may make the server hold.
+RECEIVE_LIMIT = 64 * 1024 * 1024
 STOP_GRACE_S = 5.0
 
 
@@ -41,7 +43,7 @@ class Server:
             ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pachlite-grpc"),
             handlers=[registry.generic_handler(self.clients)],
             options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_receive_message_length", RECEIVE_LIMIT),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 # One server per address: a second one must fail, not share the port.
                 ("grpc.so_reuseport", 0),
@@ -54,6 +56,7 @@ class Server:
         """Bind and serve. The store is opened first, so a root that cannot be opened is
         one line before anything listens."""
         self.root = self.clients.get().root  # opens (and migrates) the store
+        lazyclass.materialize_all()  # before any thread makes records (pachlite.lazyclass)
         try:
             # Older grpcio answers 0 for an address it cannot bind, newer raises.
             self.port = self._grpc.add_insecure_port(self.address)

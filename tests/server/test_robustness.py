@@ -41,8 +41,11 @@ def test_a_message_that_does_not_parse_is_invalid_argument(
 def test_an_oversized_message_is_resource_exhausted(
     server: ServerProcess, sdk: Any, name: Name
 ) -> None:
-    # Above pachd's 20 MiB limit; the message is refused before it is read whole.
+    # Above pachd's 20 MiB limit (and above the 64 MiB grpc holds at most, below).
     error = raw_call(server, "/pfs_v2.API/InspectRepo", b"\x0a" + b"\x00" * (21 << 20))
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error.details() == "grpc: received message larger than max (22020097 vs. 20971520)"
+    error = raw_call(server, "/pfs_v2.API/InspectRepo", b"\x0a" + b"\x00" * (65 << 20))
     assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     repo = pfs.Repo(name=name("after"))
     sdk.pfs.create_repo(repo=repo)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import sys
 import threading
 
 import pytest
@@ -157,3 +158,38 @@ def test_without_dataclasses_loaded_a_light_class_behaves_the_same(header: str) 
         [sys.executable, "-c", header + LIGHT_PATH], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
+
+
+def test_first_instances_made_by_many_threads_at_once_all_work() -> None:
+    # The gRPC server makes its first records from many threads at once; a class being made
+    # real must never be caught without its __init__ ("P() takes no arguments").
+    errors: list[str] = []
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for _ in range(50):
+
+            @dataclass(frozen=True)
+            class P:
+                a: int
+                b: str = ""
+
+            go = threading.Event()
+
+            def make(cls: type = P, go: threading.Event = go) -> None:
+                go.wait()
+                try:
+                    cls(1, "x")
+                except Exception as exc:
+                    errors.append(repr(exc))
+
+            threads = [threading.Thread(target=make) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            go.set()
+            for thread in threads:
+                thread.join()
+            assert P(1) == P(1)
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import grpc
-from betterproto.lib.google.protobuf import BytesValue
 from pachyderm_sdk.api import pfs
 
 from pachlite.model import FileInfo, FileType
@@ -53,8 +52,7 @@ def register(served: Registry) -> None:
         if request.offset < 0 or request.offset > info.size_bytes:
             raise status.invalid(f"offset {request.offset} is outside {info.path}")
         chunks = _skip(call.client.iter_file(pinned.at(info.path)), request.offset)
-        for chunk in _even(chunks):
-            yield BytesValue(value=chunk)
+        yield from _even(chunks)
 
     @served.stream(
         "pfs_v2.API", "GetFileTAR", pfs.GetFileRequest, lambda r: file_subject(r.file), lazy=True
@@ -70,8 +68,7 @@ def register(served: Registry) -> None:
 
         mtime = pinned.commit.finished or pinned.commit.started
         archive = tarstream.archive(_chain(first, entries), content, mtime)
-        for chunk in _even(archive):
-            yield BytesValue(value=chunk)
+        yield from _even(archive)
 
 
 def _named(call: Call, pinned: Pinned) -> list[FileInfo]:
@@ -114,17 +111,35 @@ def _skip(chunks: Iterator[bytes], offset: int) -> Iterator[bytes]:
 
 
 def _even(pieces: Iterable[bytes]) -> Iterator[bytes]:
-    """Pieces joined into messages of CHUNK bytes (the last shorter): a tar's headers and
-    small files would otherwise be a message each. The last message waits for the source's
-    end: the content's hash is checked there, so a damaged file never arrives whole."""
-    buffer = bytearray()
+    """Pieces joined into BytesValue messages of up to CHUNK bytes, encoded here: a tar's
+    headers and small files would otherwise be a message each, and betterproto's encoding
+    of a 1 MiB value costs more than reading it. A message goes once the next piece is in,
+    so the last waits for the source's end: the content's hash is checked there, and a
+    damaged file never arrives whole."""
+    held: list[bytes] = []
+    size = 0
     for piece in pieces:
-        buffer += piece
-        while len(buffer) > CHUNK:
-            yield bytes(buffer[:CHUNK])
-            del buffer[:CHUNK]
-    if buffer:
-        yield bytes(buffer)
+        if not piece:
+            continue
+        if held and size + len(piece) > CHUNK:
+            yield _bytes_value(b"".join(held))
+            held, size = [], 0
+        held.append(piece)
+        size += len(piece)
+    if held:
+        yield _bytes_value(b"".join(held))
+
+
+def _bytes_value(value: bytes) -> bytes:
+    """`BytesValue(value=value)` as its wire bytes (field 1, length-delimited), which the
+    registry sends as they are."""
+    header = bytearray(b"\x0a")
+    length = len(value)
+    while length > 0x7F:
+        header.append(length & 0x7F | 0x80)
+        length >>= 7
+    header.append(length)
+    return b"".join((header, value))
 
 
 def _chain(first: FileInfo, rest: Iterator[FileInfo]) -> Iterator[FileInfo]:
