@@ -10,24 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
-import pytest
 from pachyderm_sdk.api import pfs
 
 from tests.support.cli import Cli
+from tests.support.sdk_calls import master_of, rpc_error
 
 Name = Callable[[str], str]
-
-
-def master_of(sdk: Any, name: Name) -> pfs.Branch:
-    repo = pfs.Repo(name=name("data"))
-    sdk.pfs.create_repo(repo=repo)
-    return pfs.Branch(repo=repo, name="master")
-
-
-def rpc_error(call: Callable[[], object]) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call()
-    return raised.value
 
 
 def commit_with(sdk: Any, branch: pfs.Branch, path: str, data: bytes) -> pfs.Commit:

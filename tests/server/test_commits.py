@@ -11,19 +11,9 @@ import grpc
 import pytest
 from pachyderm_sdk.api import pfs
 
+from tests.support.sdk_calls import master_of, rpc_error
+
 Name = Callable[[str], str]
-
-
-def master_of(sdk: Any, name: Name) -> pfs.Branch:
-    repo = pfs.Repo(name=name("data"))
-    sdk.pfs.create_repo(repo=repo)
-    return pfs.Branch(repo=repo, name="master")
-
-
-def rpc_error(call: Callable[[], object]) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call()
-    return raised.value
 
 
 def test_the_commit_context_manager_and_what_inspect_shows(sdk: Any, name: Name) -> None:

@@ -10,18 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import pytest
 from pachyderm_sdk.api import pfs
 
 from tests.support.cli import Cli
+from tests.support.sdk_calls import rpc_error
 
 Name = Callable[[str], str]
-
-
-def rpc_error(call: Callable[[], object]) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call()
-    return raised.value
 
 
 def made_project(sdk: Any, name: Name, base: str = "proj") -> pfs.Project:

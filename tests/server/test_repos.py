@@ -7,16 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
-import pytest
 from pachyderm_sdk.api import pfs
 
+from tests.support.sdk_calls import rpc_error
+
 Name = Callable[[str], str]
-
-
-def rpc_error(call: Callable[[], object]) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call()
-    return raised.value
 
 
 def test_create_then_inspect_fills_pachds_fields(sdk: Any, name: Name) -> None:

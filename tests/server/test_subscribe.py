@@ -15,15 +15,10 @@ import pytest
 from pachyderm_sdk.api import pfs
 
 from tests.support.cli import Cli
+from tests.support.sdk_calls import master_of
 
 Name = Callable[[str], str]
 WAIT_S = 30.0  # what a test waits for a commit it expects (CI is slow, not this)
-
-
-def master_of(sdk: Any, name: Name) -> pfs.Branch:
-    repo = pfs.Repo(name=name("data"))
-    sdk.pfs.create_repo(repo=repo)
-    return pfs.Branch(repo=repo, name="master")
 
 
 def empty_commit(sdk: Any, branch: pfs.Branch) -> pfs.Commit:

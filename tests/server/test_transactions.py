@@ -14,14 +14,9 @@ from pachyderm_sdk.api import pfs, transaction
 
 from tests.support.cli import Cli
 from tests.support.grpc_server import ServerProcess, start_server
+from tests.support.sdk_calls import rpc_error
 
 Name = Callable[[str], str]
-
-
-def rpc_error(call: Callable[[], object]) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call()
-    return raised.value
 
 
 def create_repo(name: str) -> Any:
