@@ -95,7 +95,8 @@ CATALOGUE = [
     Case("spec-nested-too-deep-json", ("create", "pipeline", "-f", "deep.json"), 2, "nested more than 100 levels deep at line 1", {"deep.json": deep_json(5000)}),
     Case("spec-nested-too-deep-yaml", CREATE, 2, "nested more than 100 levels deep", spec("pipeline: {name: q}\ninput: " + "[" * 5000 + "]" * 5000 + "\n")),
     # Repos, branches, commits, files
-    Case("repo-name", ("create", "repo", "a/b"), 2, "invalid repo name 'a/b'"),
+    Case("repo-name", ("create", "repo", "a b"), 2, "invalid repo name 'a b'"),
+    Case("repo-project", ("create", "repo", "a/b"), 3, 'project "a" not found'),
     Case("repo-exists", ("create", "repo", "data"), 4, "repo 'data' already exists"),
     Case("put-missing-repo", ("put", "file", "nope@master:/x", "-f", "-"), 3, "repo 'nope' not found", stdin=b"x"),
     Case("finish-missing-branch", ("finish", "commit", "data@nobranch"), 3, "branch data@nobranch not found"),
