@@ -167,13 +167,7 @@ def _seen(log: Writer, exc: BaseException) -> None:
 
 
 def run_writers(server: Served, sizes: Sizes) -> list[Writer]:
-    logs = [Writer(f"w{i}") for i in range(sizes.writers)]
-    threads = [
-        threading.Thread(target=write, args=(server, i, sizes, log), name=log.branch)
-        for i, log in enumerate(logs)
-    ]
-    for thread in threads:
-        thread.start()
+    logs, threads = start_writers(server, sizes)
     for thread in threads:
         thread.join()
     return logs
