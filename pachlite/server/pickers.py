@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import betterproto
 
-from pachlite.paths import DEFAULT_PROJECT
+from pachlite.paths import DEFAULT_PROJECT, qualify
 from pachlite.server.refs import USER_TYPE
 from pachlite.server.registry import Message
 
@@ -33,7 +33,7 @@ def repo(picker: Message | None) -> str:
     in_project = project(name.project)
     if not name.name:
         raise Unpickable("no repo specified")
-    return str(name.name) if in_project == DEFAULT_PROJECT else f"{in_project}/{name.name}"
+    return qualify(in_project, str(name.name))
 
 
 def branch(picker: Message | None) -> str:
